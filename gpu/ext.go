@@ -1,0 +1,128 @@
+package gpu
+
+// The goki/vulkan bindings stop at Vulkan 1.0 entry points, so the 1.1 queries this
+// runtime needs (subgroup size, driver name, 16-bit features) go through
+// vkGetInstanceProcAddr here. The structs are declared by hand with their Vulkan
+// sType values; only their leading fields are read.
+
+/*
+#cgo LDFLAGS: -ldl
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef void* (*sdgo_gipa)(void* instance, const char* name);
+typedef void (*sdgo_query2)(void* physicalDevice, void* out);
+
+typedef struct { uint32_t sType; void* pNext; } sdgo_header;
+
+// VkPhysicalDeviceSubgroupProperties
+typedef struct { uint32_t sType; void* pNext; uint32_t subgroupSize; uint32_t stages; uint32_t ops; uint32_t quad; } sdgo_subgroup;
+// VkPhysicalDeviceDriverProperties
+typedef struct { uint32_t sType; void* pNext; uint32_t driverID; char name[256]; char info[256]; uint8_t conformance[4]; } sdgo_driver;
+// VkPhysicalDeviceShaderFloat16Int8Features
+typedef struct { uint32_t sType; void* pNext; uint32_t float16; uint32_t int8; } sdgo_f16i8;
+// VkPhysicalDevice16BitStorageFeatures
+typedef struct { uint32_t sType; void* pNext; uint32_t storageBuffer16; uint32_t uniformStorage16; uint32_t pushConstant16; uint32_t inputOutput16; } sdgo_storage16;
+
+typedef struct {
+	sdgo_subgroup subgroup;
+	sdgo_driver driver;
+	sdgo_f16i8 f16;
+	sdgo_storage16 s16;
+	int ok;
+} sdgo_ext;
+
+static void* sdgo_lib;
+
+static void* sdgo_proc(void* instance, const char* name) {
+	if (!sdgo_lib) sdgo_lib = dlopen("libvulkan.so.1", RTLD_LAZY);
+	if (!sdgo_lib) return 0;
+	sdgo_gipa gipa = (sdgo_gipa)dlsym(sdgo_lib, "vkGetInstanceProcAddr");
+	if (!gipa) return 0;
+	return gipa(instance, name);
+}
+
+static void sdgo_query(void* instance, void* pd, sdgo_ext* e) {
+	memset(e, 0, sizeof(*e));
+	sdgo_query2 props2 = (sdgo_query2)sdgo_proc(instance, "vkGetPhysicalDeviceProperties2");
+	sdgo_query2 feats2 = (sdgo_query2)sdgo_proc(instance, "vkGetPhysicalDeviceFeatures2");
+	if (!props2 || !feats2) return;
+	// VkPhysicalDeviceProperties2 / Features2 hold large 1.0 structs after the header;
+	// 4 KiB covers both.
+	void* p = calloc(1, 4096);
+	e->subgroup.sType = 1000094000;
+	e->driver.sType = 1000196000;
+	e->subgroup.pNext = &e->driver;
+	((sdgo_header*)p)->sType = 1000059001;
+	((sdgo_header*)p)->pNext = &e->subgroup;
+	props2(pd, p);
+	memset(p, 0, 4096);
+	e->f16.sType = 1000082000;
+	e->s16.sType = 1000083000;
+	e->f16.pNext = &e->s16;
+	((sdgo_header*)p)->sType = 1000059000;
+	((sdgo_header*)p)->pNext = &e->f16;
+	feats2(pd, p);
+	free(p);
+	e->subgroup.pNext = 0; e->driver.pNext = 0; e->f16.pNext = 0; e->s16.pNext = 0;
+	e->ok = 1;
+}
+
+// sdgo_feature_chain returns a malloc'ed pNext chain enabling 16-bit storage and float16.
+static void* sdgo_feature_chain(uint32_t float16, uint32_t storage16) {
+	sdgo_f16i8* f = calloc(1, sizeof(sdgo_f16i8) + sizeof(sdgo_storage16));
+	sdgo_storage16* s = (sdgo_storage16*)(f + 1);
+	f->sType = 1000082000; f->float16 = float16; f->pNext = s;
+	s->sType = 1000083000; s->storageBuffer16 = storage16;
+	return f;
+}
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	vk "github.com/goki/vulkan"
+)
+
+// extInfo is what the Vulkan 1.1 queries report about a physical device.
+type extInfo struct {
+	ok           bool
+	subgroupSize int
+	driverName   string
+	driverInfo   string
+	float16      bool
+	storage16    bool
+}
+
+func queryExt(inst vk.Instance, pd vk.PhysicalDevice) extInfo {
+	var e C.sdgo_ext
+	C.sdgo_query(unsafe.Pointer(inst), unsafe.Pointer(pd), &e)
+	if e.ok == 0 {
+		return extInfo{}
+	}
+	return extInfo{
+		ok:           true,
+		subgroupSize: int(e.subgroup.subgroupSize),
+		driverName:   C.GoString(&e.driver.name[0]),
+		driverInfo:   C.GoString(&e.driver.info[0]),
+		float16:      e.f16.float16 != 0,
+		storage16:    e.s16.storageBuffer16 != 0,
+	}
+}
+
+// featureChain allocates (in C memory) the pNext chain that enables the 16-bit
+// features at device creation; free it with freeChain after vkCreateDevice.
+func featureChain(float16, storage16 bool) unsafe.Pointer {
+	b := func(v bool) C.uint32_t {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	return C.sdgo_feature_chain(b(float16), b(storage16))
+}
+
+func freeChain(p unsafe.Pointer) { C.free(p) }

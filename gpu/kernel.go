@@ -1,0 +1,134 @@
+package gpu
+
+import (
+	"fmt"
+
+	vk "github.com/goki/vulkan"
+
+	"github.com/sdgo/sdgo/kernels"
+)
+
+// Kernel is a compute pipeline built from a kernel's embedded SPIR-V.
+type Kernel struct {
+	Spec     kernels.Spec
+	module   vk.ShaderModule
+	setLay   vk.DescriptorSetLayout
+	layout   vk.PipelineLayout
+	pipeline vk.Pipeline
+}
+
+// Kernel returns the pipeline for spec, creating it on first use.
+func (d *Device) Kernel(spec kernels.Spec) (*Kernel, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if k, ok := d.kernels[spec.Name]; ok {
+		return k, nil
+	}
+	code, err := kernels.SPIRV(spec.Name)
+	if err != nil {
+		return nil, err
+	}
+	if spec.ParamsSize > d.Info.MaxPushConstants {
+		return nil, fmt.Errorf("kernel %s: %d bytes of params exceed the device's %d bytes of push constants", spec.Name, spec.ParamsSize, d.Info.MaxPushConstants)
+	}
+	k := &Kernel{Spec: spec}
+	if err := k.create(d, code); err != nil {
+		k.destroy(d)
+		return nil, fmt.Errorf("kernel %s: %w", spec.Name, err)
+	}
+	d.kernels[spec.Name] = k
+	return k, nil
+}
+
+func (k *Kernel) create(d *Device, code []byte) error {
+	words := make([]uint32, len(code)/4)
+	for i := range words {
+		words[i] = uint32(code[4*i]) | uint32(code[4*i+1])<<8 | uint32(code[4*i+2])<<16 | uint32(code[4*i+3])<<24
+	}
+	var module vk.ShaderModule
+	r := vk.CreateShaderModule(d.dev, &vk.ShaderModuleCreateInfo{
+		SType:    vk.StructureTypeShaderModuleCreateInfo,
+		CodeSize: uint64(len(code)),
+		PCode:    words,
+	}, nil, &module)
+	if err := vkCheck(r, "create shader module"); err != nil {
+		return err
+	}
+	k.module = module
+	track("shader module", 1)
+	n := k.Spec.Reads + k.Spec.Writes
+	binds := make([]vk.DescriptorSetLayoutBinding, n)
+	for i := range binds {
+		binds[i] = vk.DescriptorSetLayoutBinding{
+			Binding:         uint32(i),
+			DescriptorType:  vk.DescriptorTypeStorageBuffer,
+			DescriptorCount: 1,
+			StageFlags:      vk.ShaderStageFlags(vk.ShaderStageComputeBit),
+		}
+	}
+	var setLay vk.DescriptorSetLayout
+	r = vk.CreateDescriptorSetLayout(d.dev, &vk.DescriptorSetLayoutCreateInfo{
+		SType:        vk.StructureTypeDescriptorSetLayoutCreateInfo,
+		BindingCount: uint32(n),
+		PBindings:    binds,
+	}, nil, &setLay)
+	if err := vkCheck(r, "create descriptor set layout"); err != nil {
+		return err
+	}
+	k.setLay = setLay
+	track("descriptor set layout", 1)
+	lay := vk.PipelineLayoutCreateInfo{
+		SType:          vk.StructureTypePipelineLayoutCreateInfo,
+		SetLayoutCount: 1,
+		PSetLayouts:    []vk.DescriptorSetLayout{k.setLay},
+	}
+	if k.Spec.ParamsSize > 0 {
+		lay.PushConstantRangeCount = 1
+		lay.PPushConstantRanges = []vk.PushConstantRange{{
+			StageFlags: vk.ShaderStageFlags(vk.ShaderStageComputeBit),
+			Size:       uint32(k.Spec.ParamsSize),
+		}}
+	}
+	var layout vk.PipelineLayout
+	if err := vkCheck(vk.CreatePipelineLayout(d.dev, &lay, nil, &layout), "create pipeline layout"); err != nil {
+		return err
+	}
+	k.layout = layout
+	track("pipeline layout", 1)
+	pipes := make([]vk.Pipeline, 1)
+	r = vk.CreateComputePipelines(d.dev, d.cache.handle, 1, []vk.ComputePipelineCreateInfo{{
+		SType: vk.StructureTypeComputePipelineCreateInfo,
+		Stage: vk.PipelineShaderStageCreateInfo{
+			SType:  vk.StructureTypePipelineShaderStageCreateInfo,
+			Stage:  vk.ShaderStageComputeBit,
+			Module: k.module,
+			PName:  "main\x00",
+		},
+		Layout: k.layout,
+	}}, nil, pipes)
+	if err := vkCheck(r, "create compute pipeline"); err != nil {
+		return err
+	}
+	k.pipeline = pipes[0]
+	track("pipeline", 1)
+	return nil
+}
+
+func (k *Kernel) destroy(d *Device) {
+	if k.pipeline != nil {
+		vk.DestroyPipeline(d.dev, k.pipeline, nil)
+		track("pipeline", -1)
+	}
+	if k.layout != nil {
+		vk.DestroyPipelineLayout(d.dev, k.layout, nil)
+		track("pipeline layout", -1)
+	}
+	if k.setLay != nil {
+		vk.DestroyDescriptorSetLayout(d.dev, k.setLay, nil)
+		track("descriptor set layout", -1)
+	}
+	if k.module != nil {
+		vk.DestroyShaderModule(d.dev, k.module, nil)
+		track("shader module", -1)
+	}
+}

@@ -1,0 +1,341 @@
+package gpu
+
+import (
+	"fmt"
+	"sort"
+	"time"
+	"unsafe"
+
+	vk "github.com/goki/vulkan"
+)
+
+// Binding is the byte range of a tensor bound to one storage-buffer slot of a kernel.
+// Size 0 means "to the end of the tensor".
+type Binding struct {
+	T    *Tensor
+	Off  int64
+	Size int64
+}
+
+// Bind binds the whole tensor.
+func Bind(t *Tensor) Binding { return Binding{T: t} }
+
+// BindRange binds size bytes of t from offset off.
+func BindRange(t *Tensor, off, size int64) Binding { return Binding{T: t, Off: off, Size: size} }
+
+func (b Binding) span() (int64, int64) {
+	size := b.Size
+	if size == 0 {
+		size = b.T.size - b.Off
+	}
+	return b.T.off + b.Off, size
+}
+
+// Dispatch is one kernel launch: bindings in the order of the kernel's Spec (reads then
+// writes), push-constant params, and the workgroup count.
+type Dispatch struct {
+	Kernel   *Kernel
+	Bindings []Binding
+	Params   []byte
+	Groups   [3]uint32
+}
+
+// Params returns the bytes of a kernel Params struct, for Dispatch.Params.
+func Params[T any](p T) []byte { return append([]byte(nil), bytesOf(&p)...) }
+
+// Plan is a list of dispatches recorded once into a command buffer and replayed by Run.
+// Record inserts a barrier only where a dispatch reads or writes memory that an earlier
+// dispatch since the last barrier wrote, or writes memory one of them read.
+// Values that change between replays (a timestep, sampler coefficients) live in small
+// tensors the kernels read, rewritten with Tensor.Write before Run.
+type Plan struct {
+	d          *Device
+	dispatches []Dispatch
+	pool       vk.DescriptorPool
+	cmd        vk.CommandBuffer
+	queries    vk.QueryPool
+	timing     bool
+	barriers   int
+	times      []time.Duration // per dispatch, from the last timed Run
+}
+
+// NewPlan starts an empty plan; with timing, each dispatch is timed with timestamp
+// queries (where the device supports them).
+func (d *Device) NewPlan(timing bool) *Plan {
+	return &Plan{d: d, timing: timing && d.Info.Timestamps}
+}
+
+// Add appends a dispatch after checking it against its kernel and the device limits.
+func (p *Plan) Add(ds Dispatch) error {
+	if p.cmd != nil {
+		return fmt.Errorf("plan already recorded")
+	}
+	k := ds.Kernel
+	if k == nil {
+		return fmt.Errorf("dispatch without a kernel")
+	}
+	if len(ds.Bindings) != k.Spec.Reads+k.Spec.Writes {
+		return fmt.Errorf("kernel %s: %d bindings, want %d", k.Spec.Name, len(ds.Bindings), k.Spec.Reads+k.Spec.Writes)
+	}
+	if len(ds.Params) != k.Spec.ParamsSize {
+		return fmt.Errorf("kernel %s: %d bytes of params, want %d", k.Spec.Name, len(ds.Params), k.Spec.ParamsSize)
+	}
+	for i, b := range ds.Bindings {
+		if b.T == nil {
+			return fmt.Errorf("kernel %s: binding %d has no tensor", k.Spec.Name, i)
+		}
+		off, size := b.span()
+		if err := b.T.check(b.Off, size); err != nil {
+			return fmt.Errorf("kernel %s: binding %d: %w", k.Spec.Name, i, err)
+		}
+		if off%p.d.mem.align != 0 && off%p.d.Info.MinStorageAlignment != 0 {
+			return fmt.Errorf("kernel %s: binding %d: offset %d is not a multiple of the device's storage alignment %d", k.Spec.Name, i, off, p.d.Info.MinStorageAlignment)
+		}
+		if size > p.d.Info.MaxStorageBufferRange {
+			return fmt.Errorf("kernel %s: binding %d: %d bytes exceed the device's max storage buffer range %d (split the dispatch)", k.Spec.Name, i, size, p.d.Info.MaxStorageBufferRange)
+		}
+	}
+	for i, g := range ds.Groups {
+		if g == 0 || g > p.d.Info.MaxWorkgroupCount[i] {
+			return fmt.Errorf("kernel %s: %d workgroups in dimension %d (device allows 1..%d)", k.Spec.Name, g, i, p.d.Info.MaxWorkgroupCount[i])
+		}
+	}
+	p.dispatches = append(p.dispatches, ds)
+	return nil
+}
+
+// Len returns the number of dispatches.
+func (p *Plan) Len() int { return len(p.dispatches) }
+
+// Barriers returns the number of barriers Record inserted.
+func (p *Plan) Barriers() int { return p.barriers }
+
+type memRange struct {
+	buf      vk.Buffer
+	off, end int64
+}
+
+func overlaps(rs []memRange, r memRange) bool {
+	for _, x := range rs {
+		if x.buf == r.buf && x.off < r.end && r.off < x.end {
+			return true
+		}
+	}
+	return false
+}
+
+// Record allocates the descriptor sets and records the command buffer.
+func (p *Plan) Record() error {
+	d := p.d
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if p.cmd != nil {
+		return fmt.Errorf("plan already recorded")
+	}
+	if len(p.dispatches) == 0 {
+		return fmt.Errorf("empty plan")
+	}
+	nb := 0
+	for _, ds := range p.dispatches {
+		nb += len(ds.Bindings)
+	}
+	var pool vk.DescriptorPool
+	r := vk.CreateDescriptorPool(d.dev, &vk.DescriptorPoolCreateInfo{
+		SType:         vk.StructureTypeDescriptorPoolCreateInfo,
+		MaxSets:       uint32(len(p.dispatches)),
+		PoolSizeCount: 1,
+		PPoolSizes:    []vk.DescriptorPoolSize{{Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: uint32(nb)}},
+	}, nil, &pool)
+	if err := vkCheck(r, "create descriptor pool"); err != nil {
+		return err
+	}
+	p.pool = pool
+	track("descriptor pool", 1)
+	sets := make([]vk.DescriptorSet, len(p.dispatches))
+	for i, ds := range p.dispatches {
+		r := vk.AllocateDescriptorSets(d.dev, &vk.DescriptorSetAllocateInfo{
+			SType:              vk.StructureTypeDescriptorSetAllocateInfo,
+			DescriptorPool:     p.pool,
+			DescriptorSetCount: 1,
+			PSetLayouts:        []vk.DescriptorSetLayout{ds.Kernel.setLay},
+		}, &sets[i])
+		if err := vkCheck(r, "allocate descriptor set"); err != nil {
+			return err
+		}
+		writes := make([]vk.WriteDescriptorSet, len(ds.Bindings))
+		for j, b := range ds.Bindings {
+			off, size := b.span()
+			writes[j] = vk.WriteDescriptorSet{
+				SType:           vk.StructureTypeWriteDescriptorSet,
+				DstSet:          sets[i],
+				DstBinding:      uint32(j),
+				DescriptorCount: 1,
+				DescriptorType:  vk.DescriptorTypeStorageBuffer,
+				PBufferInfo:     []vk.DescriptorBufferInfo{{Buffer: b.T.b.buf, Offset: vk.DeviceSize(off), Range: vk.DeviceSize(size)}},
+			}
+		}
+		vk.UpdateDescriptorSets(d.dev, uint32(len(writes)), writes, 0, nil)
+	}
+	if p.timing {
+		var queries vk.QueryPool
+		r := vk.CreateQueryPool(d.dev, &vk.QueryPoolCreateInfo{
+			SType:      vk.StructureTypeQueryPoolCreateInfo,
+			QueryType:  vk.QueryTypeTimestamp,
+			QueryCount: uint32(len(p.dispatches) + 1),
+		}, nil, &queries)
+		if err := vkCheck(r, "create timestamp query pool"); err != nil {
+			return err
+		}
+		p.queries = queries
+		track("query pool", 1)
+	}
+	cmd, err := d.newCommandBuffer()
+	if err != nil {
+		return err
+	}
+	p.cmd = cmd
+	return p.record(sets)
+}
+
+func (p *Plan) record(sets []vk.DescriptorSet) error {
+	cmd := p.cmd
+	if err := vkCheck(vk.BeginCommandBuffer(cmd, &vk.CommandBufferBeginInfo{SType: vk.StructureTypeCommandBufferBeginInfo}), "begin plan"); err != nil {
+		return err
+	}
+	computeStage := vk.PipelineStageFlags(vk.PipelineStageComputeShaderBit)
+	rw := vk.AccessFlags(vk.AccessShaderReadBit | vk.AccessShaderWriteBit)
+	barrier := []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier, SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit), DstAccessMask: rw}}
+	if p.timing {
+		vk.CmdResetQueryPool(cmd, p.queries, 0, uint32(len(p.dispatches)+1))
+		vk.CmdWriteTimestamp(cmd, vk.PipelineStageTopOfPipeBit, p.queries, 0)
+	}
+	var reads, writes []memRange
+	var bound vk.Pipeline
+	for i, ds := range p.dispatches {
+		k := ds.Kernel
+		var myReads, myWrites []memRange
+		for j, b := range ds.Bindings {
+			off, size := b.span()
+			m := memRange{b.T.b.buf, off, off + size}
+			if j < k.Spec.Reads {
+				myReads = append(myReads, m)
+			} else {
+				myWrites = append(myWrites, m)
+			}
+		}
+		hazard := false
+		for _, m := range myReads {
+			hazard = hazard || overlaps(writes, m)
+		}
+		for _, m := range myWrites {
+			hazard = hazard || overlaps(writes, m) || overlaps(reads, m)
+		}
+		if hazard || p.timing {
+			vk.CmdPipelineBarrier(cmd, computeStage, computeStage, 0, 1, barrier, 0, nil, 0, nil)
+			p.barriers++
+			reads, writes = reads[:0], writes[:0]
+		}
+		reads = append(reads, myReads...)
+		writes = append(writes, myWrites...)
+		if k.pipeline != bound {
+			vk.CmdBindPipeline(cmd, vk.PipelineBindPointCompute, k.pipeline)
+			bound = k.pipeline
+		}
+		vk.CmdBindDescriptorSets(cmd, vk.PipelineBindPointCompute, k.layout, 0, 1, sets[i:i+1], 0, nil)
+		if len(ds.Params) > 0 {
+			vk.CmdPushConstants(cmd, k.layout, vk.ShaderStageFlags(vk.ShaderStageComputeBit), 0, uint32(len(ds.Params)), unsafe.Pointer(&ds.Params[0]))
+		}
+		vk.CmdDispatch(cmd, ds.Groups[0], ds.Groups[1], ds.Groups[2])
+		if p.timing {
+			vk.CmdWriteTimestamp(cmd, vk.PipelineStageBottomOfPipeBit, p.queries, uint32(i+1))
+		}
+	}
+	// Make the results visible to copies and host reads after the plan.
+	all := vk.AccessFlags(vk.AccessTransferReadBit | vk.AccessTransferWriteBit | vk.AccessHostReadBit | vk.AccessShaderReadBit | vk.AccessShaderWriteBit)
+	end := []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier, SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit), DstAccessMask: all}}
+	vk.CmdPipelineBarrier(cmd, computeStage, vk.PipelineStageFlags(vk.PipelineStageTransferBit|vk.PipelineStageHostBit|vk.PipelineStageComputeShaderBit), 0, 1, end, 0, nil, 0, nil)
+	return vkCheck(vk.EndCommandBuffer(cmd), "end plan")
+}
+
+// Run submits the recorded plan and waits for it to finish.
+func (p *Plan) Run() error {
+	if p.cmd == nil {
+		if err := p.Record(); err != nil {
+			return err
+		}
+	}
+	d := p.d
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.submit(p.cmd); err != nil {
+		return err
+	}
+	if p.timing {
+		return p.readTimes()
+	}
+	return nil
+}
+
+func (p *Plan) readTimes() error {
+	n := len(p.dispatches) + 1
+	ts := make([]uint64, n)
+	r := vk.GetQueryPoolResults(p.d.dev, p.queries, 0, uint32(n), uint64(8*n), unsafe.Pointer(&ts[0]), 8,
+		vk.QueryResultFlags(vk.QueryResult64Bit|vk.QueryResultWaitBit))
+	if err := vkCheck(r, "read timestamps"); err != nil {
+		return err
+	}
+	p.times = make([]time.Duration, n-1)
+	for i := range p.times {
+		p.times[i] = time.Duration(float64(ts[i+1]-ts[i]) * p.d.Info.TimestampPeriodNs)
+	}
+	return nil
+}
+
+// KernelTime is the device time spent in one kernel over a timed Run.
+type KernelTime struct {
+	Name       string
+	Dispatches int
+	Total      time.Duration
+}
+
+// Timings returns the last timed Run's device time by kernel, largest first.
+func (p *Plan) Timings() []KernelTime {
+	by := map[string]*KernelTime{}
+	for i, t := range p.times {
+		name := p.dispatches[i].Kernel.Spec.Name
+		kt := by[name]
+		if kt == nil {
+			kt = &KernelTime{Name: name}
+			by[name] = kt
+		}
+		kt.Dispatches++
+		kt.Total += t
+	}
+	out := make([]KernelTime, 0, len(by))
+	for _, kt := range by {
+		out = append(out, *kt)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Total > out[j].Total })
+	return out
+}
+
+// Close frees the plan's command buffer, descriptor sets and queries.
+func (p *Plan) Close() {
+	d := p.d
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if p.cmd != nil {
+		d.freeCommandBuffer(p.cmd)
+		p.cmd = nil
+	}
+	if p.pool != nil {
+		vk.DestroyDescriptorPool(d.dev, p.pool, nil)
+		track("descriptor pool", -1)
+		p.pool = nil
+	}
+	if p.queries != nil {
+		vk.DestroyQueryPool(d.dev, p.queries, nil)
+		track("query pool", -1)
+		p.queries = nil
+	}
+}

@@ -1,0 +1,14 @@
+#ifndef __SILU_HLSL__
+#define __SILU_HLSL__
+
+
+#include "elementwise.hlsl"
+[[vk::push_constant]] cbuffer PC { ElemParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	ElemParams p = P;
+	for (uint i = id.x; i < p.N; i += p.Stride) {
+		SiluAt(p, i);
+	}
+}
+#endif // __SILU_HLSL__
