@@ -1,0 +1,185 @@
+// Package conformance runs every kernel (and every variant) on a Vulkan device against
+// its CPU reference — the same Go function run on the CPU — and against a float64
+// computation, and reports the errors. It backs the kernel tests and `sdgo check`, so
+// users can check a GPU and driver of their own.
+package conformance
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sdgo/sdgo/gpu"
+)
+
+// Case is one kernel at one shape.
+type Case struct {
+	Kernel string // kernel or variant name
+	Shape  string // human-readable shape, e.g. "4096x320x320"
+	// Slow cases are skipped by the quick suite (the default of `sdgo check` and of
+	// `go test -short`).
+	Slow bool
+	// Run executes the kernel on d and compares it with the references.
+	Run func(d *gpu.Device) (Comparison, error)
+}
+
+// Comparison is how far a device result is from the references.
+type Comparison struct {
+	N int
+	// Against the CPU reference (same Go math in float32).
+	MaxAbsCPU, MaxRelCPU float64
+	// Against float64 math.
+	MaxAbs64, MaxRel64 float64
+	// The worst element against float64: index, device value, float64 value.
+	Worst     int
+	WorstGot  float64
+	WorstWant float64
+	// Tolerances applied: |got-want| ≤ Atol + Rtol·|want| against both references.
+	Atol, Rtol float64
+	Pass       bool
+}
+
+// Result is a Case's outcome.
+type Result struct {
+	Case
+	Comparison
+	Err      error
+	Duration time.Duration
+}
+
+var registry []Case
+
+// register adds cases; each kernel family's file calls it from init.
+func register(cs ...Case) { registry = append(registry, cs...) }
+
+// Cases returns the registered cases whose kernel name contains filter ("" = all),
+// without the slow ones when quick is set, in a stable order.
+func Cases(filter string, quick bool) []Case {
+	var out []Case
+	for _, c := range registry {
+		if quick && c.Slow {
+			continue
+		}
+		if filter != "" && !strings.Contains(c.Kernel, filter) {
+			continue
+		}
+		out = append(out, c)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Kernel < out[j].Kernel })
+	return out
+}
+
+// Run runs cases on d, calling progress (if not nil) after each.
+func Run(d *gpu.Device, cases []Case, progress func(Result)) []Result {
+	var rs []Result
+	for _, c := range cases {
+		start := time.Now()
+		cmp, err := c.Run(d)
+		r := Result{Case: c, Comparison: cmp, Err: err, Duration: time.Since(start)}
+		if err != nil {
+			r.Pass = false
+		}
+		rs = append(rs, r)
+		if progress != nil {
+			progress(r)
+		}
+	}
+	return rs
+}
+
+// Compare measures got (device) against cpu (the float32 CPU reference) and want
+// (float64), with the tolerance |got-want| ≤ atol + rtol·|want| for both.
+func Compare(got, cpu []float32, want []float64, atol, rtol float64) Comparison {
+	c := Comparison{N: len(got), Atol: atol, Rtol: rtol, Pass: true}
+	if len(got) != len(want) || len(cpu) != len(want) {
+		c.Pass = false
+		return c
+	}
+	worstExcess := math.Inf(-1)
+	for i := range got {
+		g, w, r := float64(got[i]), want[i], float64(cpu[i])
+		ac, a64 := math.Abs(g-r), math.Abs(g-w)
+		if math.IsNaN(g) {
+			ac, a64 = math.Inf(1), math.Inf(1)
+		}
+		c.MaxAbsCPU = math.Max(c.MaxAbsCPU, ac)
+		c.MaxAbs64 = math.Max(c.MaxAbs64, a64)
+		c.MaxRelCPU = math.Max(c.MaxRelCPU, ac/math.Max(math.Abs(r), 1e-30))
+		c.MaxRel64 = math.Max(c.MaxRel64, a64/math.Max(math.Abs(w), 1e-30))
+		tol := atol + rtol*math.Abs(w)
+		if excess := math.Max(a64, ac) - tol; excess > worstExcess {
+			worstExcess = excess
+			c.Worst, c.WorstGot, c.WorstWant = i, g, w
+		}
+		if !(a64 <= tol && ac <= atol+rtol*math.Abs(r)) {
+			c.Pass = false
+		}
+	}
+	return c
+}
+
+// Table formats results as an aligned text table.
+func Table(rs []Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-26s %-22s %10s %10s %10s %10s  %s\n", "kernel", "shape", "abs(cpu)", "abs(f64)", "rel(f64)", "tol", "result")
+	for _, r := range rs {
+		status := "pass"
+		switch {
+		case r.Err != nil:
+			status = "ERROR: " + r.Err.Error()
+		case !r.Pass:
+			status = fmt.Sprintf("FAIL: worst element %d: got %.7g, want %.7g", r.Worst, r.WorstGot, r.WorstWant)
+		}
+		fmt.Fprintf(&b, "%-26s %-22s %10.2e %10.2e %10.2e %10.1e  %s\n", r.Kernel, r.Shape, r.MaxAbsCPU, r.MaxAbs64, r.MaxRel64, r.Atol, status)
+	}
+	return b.String()
+}
+
+// Failed counts results that did not pass.
+func Failed(rs []Result) int {
+	n := 0
+	for _, r := range rs {
+		if r.Err != nil || !r.Pass {
+			n++
+		}
+	}
+	return n
+}
+
+// randn returns n normal values from a fixed seed, so every run checks the same data.
+func randn(seed int64, n int, scale float32) []float32 {
+	r := rand.New(rand.NewSource(seed))
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(r.NormFloat64()) * scale
+	}
+	return v
+}
+
+// upload allocates a tensor holding v.
+func upload(d *gpu.Device, v []float32) (*gpu.Tensor, error) {
+	t, err := d.Alloc(int64(4 * len(v)))
+	if err != nil {
+		return nil, err
+	}
+	if err := t.WriteFloat32(0, v); err != nil {
+		t.Free()
+		return nil, err
+	}
+	return t, nil
+}
+
+// runOnce records and runs dispatches as a one-off plan.
+func runOnce(d *gpu.Device, ds ...gpu.Dispatch) error {
+	p := d.NewPlan(false)
+	defer p.Close()
+	for _, x := range ds {
+		if err := p.Add(x); err != nil {
+			return err
+		}
+	}
+	return p.Run()
+}

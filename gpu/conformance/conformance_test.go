@@ -1,0 +1,61 @@
+package conformance
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sdgo/sdgo/gpu"
+)
+
+var dev *gpu.Device
+
+func TestMain(m *testing.M) {
+	if os.Getenv("SDGO_CACHE_DIR") == "" {
+		dir, _ := os.MkdirTemp("", "sdgo-cache")
+		os.Setenv("SDGO_CACHE_DIR", dir)
+		defer os.RemoveAll(dir)
+	}
+	var err error
+	dev, err = gpu.Open("")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "conformance tests need a Vulkan device (scripts/setup.sh installs lavapipe):", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	dev.Close()
+	os.Exit(code)
+}
+
+// TestConformance runs every registered case on the device (slow ones only without
+// -short) and prints the table.
+func TestConformance(t *testing.T) {
+	cases := Cases(os.Getenv("SDGO_CHECK_FILTER"), testing.Short())
+	require.NotEmpty(t, cases)
+	rs := Run(dev, cases, nil)
+	t.Logf("device: %s\n%s", dev.Info.Name, Table(rs))
+	for _, r := range rs {
+		require.NoError(t, r.Err, "%s %s", r.Kernel, r.Shape)
+		require.True(t, r.Pass, "%s %s: worst element %d: got %g want %g (max abs %g)", r.Kernel, r.Shape, r.Worst, r.WorstGot, r.WorstWant, r.MaxAbs64)
+	}
+}
+
+// TestCompareCatchesErrors makes sure the comparison can fail: a perturbed element, a
+// NaN and a length mismatch are reported.
+func TestCompareCatchesErrors(t *testing.T) {
+	want := []float64{1, 2, 3, 4}
+	cpu := []float32{1, 2, 3, 4}
+	ok := Compare([]float32{1, 2, 3, 4}, cpu, want, 1e-6, 1e-6)
+	require.True(t, ok.Pass)
+	bad := Compare([]float32{1, 2, 3.01, 4}, cpu, want, 1e-6, 1e-6)
+	require.False(t, bad.Pass)
+	require.Equal(t, 2, bad.Worst)
+	require.InDelta(t, 0.01, bad.MaxAbs64, 1e-6)
+	nan := Compare([]float32{1, float32(math.NaN()), 3, 4}, cpu, want, 1e-6, 1e-6)
+	require.False(t, nan.Pass)
+	require.Equal(t, 1, nan.Worst)
+	require.False(t, Compare([]float32{1}, cpu, want, 1, 1).Pass)
+}
