@@ -17,24 +17,36 @@ type ArenaPlan struct {
 }
 
 // PlanArena places activations in one arena so that two of them share bytes only when
-// their lifetimes are disjoint. Largest first, each at the lowest aligned offset that
-// does not collide with an already placed activation alive at the same time; the
-// result is usually within a few percent of the largest live set.
+// their lifetimes are disjoint. It tries a few greedy orders (largest first, longest
+// lived first, earliest first), each placing an activation at the lowest aligned offset
+// free of every already placed activation alive at the same time, and keeps the
+// smallest arena; the result is usually close to the largest live set (PeakLive).
 func PlanArena(ls []Lifetime, align int64) ArenaPlan {
 	if align < 1 {
 		align = 1
 	}
+	orders := []func(a, b Lifetime) bool{
+		func(a, b Lifetime) bool { return a.Size > b.Size },
+		func(a, b Lifetime) bool { return a.Last-a.First > b.Last-b.First },
+		func(a, b Lifetime) bool { return a.First < b.First },
+	}
+	var best ArenaPlan
+	for i, less := range orders {
+		p := placeInOrder(ls, align, less)
+		if i == 0 || p.Size < best.Size {
+			best = p
+		}
+	}
+	return best
+}
+
+func placeInOrder(ls []Lifetime, align int64, less func(a, b Lifetime) bool) ArenaPlan {
 	order := make([]int, len(ls))
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool {
-		la, lb := ls[order[a]], ls[order[b]]
-		if la.Size != lb.Size {
-			return la.Size > lb.Size
-		}
-		return la.First < lb.First
-	})
+	sort.SliceStable(order, func(a, b int) bool { return less(ls[order[a]], ls[order[b]]) })
+	rounded := func(l Lifetime) int64 { return (l.Size + align - 1) / align * align }
 	plan := ArenaPlan{Offsets: make([]int64, len(ls))}
 	type placed struct{ off, end int64 }
 	var done []int
@@ -42,12 +54,12 @@ func PlanArena(ls []Lifetime, align int64) ArenaPlan {
 	for _, i := range order {
 		l := ls[i]
 		plan.Naive += l.Size
-		size := (l.Size + align - 1) / align * align
+		size := rounded(l)
 		conflicts = conflicts[:0]
 		for _, j := range done {
 			o := ls[j]
 			if o.First <= l.Last && l.First <= o.Last {
-				conflicts = append(conflicts, placed{plan.Offsets[j], plan.Offsets[j] + (o.Size+align-1)/align*align})
+				conflicts = append(conflicts, placed{plan.Offsets[j], plan.Offsets[j] + rounded(o)})
 			}
 		}
 		sort.Slice(conflicts, func(a, b int) bool { return conflicts[a].off < conflicts[b].off })
@@ -56,14 +68,10 @@ func PlanArena(ls []Lifetime, align int64) ArenaPlan {
 			if off+size <= c.off {
 				break
 			}
-			if c.end > off {
-				off = c.end
-			}
+			off = max(off, c.end)
 		}
 		plan.Offsets[i] = off
-		if off+size > plan.Size {
-			plan.Size = off + size
-		}
+		plan.Size = max(plan.Size, off+size)
 		done = append(done, i)
 	}
 	return plan

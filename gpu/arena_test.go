@@ -40,7 +40,7 @@ func TestPlanArenaProperties(t *testing.T) {
 		worst = max(worst, float64(p.Size)/float64(peak))
 	}
 	t.Logf("worst arena / peak-live ratio over random graphs: %.2f", worst)
-	require.Less(t, worst, 2.0)
+	require.Less(t, worst, 1.5)
 }
 
 func TestPlanArenaChainReuses(t *testing.T) {
