@@ -17,13 +17,12 @@ func init() {
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("check", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
 	device := fs.String("device", "", "device index or name substring (default: $SDGO_DEVICE, else the best device)")
 	filter := fs.String("kernel", "", "run only kernels whose name contains this")
 	full := fs.Bool("full", false, "also run the slow cases (full-size SD shapes)")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "sdgo check: unexpected argument %q\n", fs.Arg(0))

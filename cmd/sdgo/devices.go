@@ -17,10 +17,9 @@ func init() {
 
 func runDevices(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("devices", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	infos, err := gpu.Devices()
 	if err != nil {

@@ -4,10 +4,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sort"
+
+	"github.com/spf13/pflag"
 )
 
 // exitUsage is the exit status for bad flags or arguments; exitFailure for everything else.
@@ -60,4 +63,20 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'sdgo <command> --help' for a command's flags.")
+}
+
+// parseFlags parses a command's flags. A bad flag prints one line naming it and the
+// command returns exitUsage; --help prints the flags and the command returns 0.
+func parseFlags(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) (code int, ok bool) {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, pflag.ErrHelp) {
+		fmt.Fprintf(stdout, "Usage of sdgo %s:\n%s", fs.Name(), fs.FlagUsages())
+		return 0, false
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sdgo %s: %v (see 'sdgo %s --help')\n", fs.Name(), err, fs.Name())
+		return exitUsage, false
+	}
+	return 0, true
 }
