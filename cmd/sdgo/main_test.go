@@ -53,3 +53,17 @@ func TestCheck(t *testing.T) {
 	require.Equal(t, exitFailure, code)
 	require.Contains(t, stderr, "no Vulkan device named like")
 }
+
+func TestMakeCheckpoint(t *testing.T) {
+	out := t.TempDir() + "/tiny.safetensors"
+	code, stdout, stderr := runCLI("make-checkpoint", "--arch", "tiny-sd1", "-o", out)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "wrote "+out)
+	require.FileExists(t, out)
+	code, _, stderr = runCLI("make-checkpoint", "--arch", "sdxl", "-o", out)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "--arch")
+	code, _, stderr = runCLI("make-checkpoint")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "--output")
+}
