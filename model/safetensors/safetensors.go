@@ -326,6 +326,39 @@ func DecodeFloat32(dst []float32, src []byte, dt DType) error {
 	return nil
 }
 
+// DecodeFloat16 converts len(dst) elements of raw little-endian src of dtype dt to IEEE
+// binary16 bits. F16 is copied; other dtypes go through float32 and round to nearest even
+// (F64 and 64-bit integers are therefore rounded twice).
+func DecodeFloat16(dst []uint16, src []byte, dt DType) error {
+	if len(src) < len(dst)*dt.Size() {
+		return fmt.Errorf("%d bytes hold fewer than %d %s elements", len(src), len(dst), dt)
+	}
+	switch dt {
+	case F16:
+		for i := range dst {
+			dst[i] = binary.LittleEndian.Uint16(src[2*i:])
+		}
+		return nil
+	case F32:
+		for i := range dst {
+			dst[i] = FloatToHalf(math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:])))
+		}
+		return nil
+	}
+	var buf [256]float32
+	for len(dst) > 0 {
+		n := min(len(dst), len(buf))
+		if err := DecodeFloat32(buf[:n], src, dt); err != nil {
+			return err
+		}
+		for i, v := range buf[:n] {
+			dst[i] = FloatToHalf(v)
+		}
+		dst, src = dst[n:], src[n*dt.Size():]
+	}
+	return nil
+}
+
 // HalfToFloat converts IEEE 754 binary16 bits to float32 exactly.
 func HalfToFloat(h uint16) float32 {
 	sign := uint32(h>>15) << 31
