@@ -1,0 +1,302 @@
+package nn
+
+import (
+	"github.com/sdgo/sdgo/gpu"
+	"github.com/sdgo/sdgo/kernels"
+)
+
+// Epilogue is the activation fused after a Linear's bias.
+type Epilogue int
+
+// The epilogues. GEGLU takes a weight of 2N rows and gives N columns:
+// (x·W[:N]ᵀ + b[:N]) · gelu(x·W[N:]ᵀ + b[N:]), as diffusers' GEGLU.
+const (
+	EpilogueNone Epilogue = iota
+	EpilogueSiLU
+	EpilogueGELU
+	EpilogueQuickGELU
+	EpilogueGEGLU
+)
+
+func (n *Net) isCPU() bool { return n.d.Info.Type == gpu.CPU }
+
+// elementwise records a 1-D kernel y = f(x) over all elements.
+func (n *Net) elementwise(spec kernels.Spec, x Tensor, alpha float32) Tensor {
+	y := n.Act(x.Shape...)
+	g, stride := kernels.Groups1D(x.Numel())
+	n.dispatch(spec, gpu.Params(kernels.ElemParams{N: uint32(x.Numel()), Stride: stride, Alpha: alpha}), [3]uint32{g, 1, 1}, x, y)
+	return y
+}
+
+// Silu returns x·sigmoid(x).
+func (n *Net) Silu(x Tensor) Tensor { return n.elementwise(kernels.Silu, x, 0) }
+
+// Scale returns alpha·x.
+func (n *Net) Scale(x Tensor, alpha float32) Tensor { return n.elementwise(kernels.Scale, x, alpha) }
+
+// broadcastAdd returns a + b[(i/div)%mod].
+func (n *Net) broadcastAdd(a, b Tensor, div, mod int) Tensor {
+	y := n.Act(a.Shape...)
+	g, stride := kernels.Groups1D(a.Numel())
+	n.dispatch(kernels.Add, gpu.Params(kernels.BinaryParams{N: uint32(a.Numel()), Stride: stride, Div: uint32(div), Mod: uint32(mod)}), [3]uint32{g, 1, 1}, a, b, y)
+	return y
+}
+
+// Add returns a + b (same shapes).
+func (n *Net) Add(a, b Tensor) Tensor {
+	if !n.same("add", a, b) {
+		return Tensor{}
+	}
+	return n.broadcastAdd(a, b, 1, a.Numel())
+}
+
+// AddChannels adds v [B, C] to every pixel of x [B, C, H, W] (the timestep embedding's
+// projection in a ResNet block).
+func (n *Net) AddChannels(x, v Tensor) Tensor {
+	if n.err != nil {
+		return Tensor{}
+	}
+	if len(x.Shape) != 4 || len(v.Shape) != 2 || v.Shape[0] != x.Shape[0] || v.Shape[1] != x.Shape[1] {
+		n.Failf("add channels: %v and %v do not match", x.Shape, v.Shape)
+		return Tensor{}
+	}
+	return n.broadcastAdd(x, v, x.Shape[2]*x.Shape[3], v.Numel())
+}
+
+// Concat joins a [B, C1, H, W] and b [B, C2, H, W] along channels.
+func (n *Net) Concat(a, b Tensor) Tensor {
+	if n.err != nil {
+		return Tensor{}
+	}
+	if len(a.Shape) != 4 || len(b.Shape) != 4 || a.Shape[0] != b.Shape[0] || a.Shape[2] != b.Shape[2] || a.Shape[3] != b.Shape[3] {
+		n.Failf("concat: %v and %v do not match", a.Shape, b.Shape)
+		return Tensor{}
+	}
+	hw := a.Shape[2] * a.Shape[3]
+	y := n.Act(a.Shape[0], a.Shape[1]+b.Shape[1], a.Shape[2], a.Shape[3])
+	g, stride := kernels.Groups1D(y.Numel())
+	n.dispatch(kernels.Concat, gpu.Params(kernels.ConcatParams{N: uint32(y.Numel()), Stride: stride, AInner: uint32(a.Shape[1] * hw), BInner: uint32(b.Shape[1] * hw)}), [3]uint32{g, 1, 1}, a, b, y)
+	return y
+}
+
+// UpsampleNearest resizes x [B, C, H, W] to [B, C, h, w] by nearest neighbour; only
+// exact doubling is supported.
+func (n *Net) UpsampleNearest(x Tensor, h, w int) Tensor {
+	if n.err != nil {
+		return Tensor{}
+	}
+	if h != 2*x.Shape[2] || w != 2*x.Shape[3] {
+		n.Failf("upsample %v to %dx%d: only 2x nearest upsampling is supported (use image sizes that are multiples of 64)", x.Shape, h, w)
+		return Tensor{}
+	}
+	y := n.Act(x.Shape[0], x.Shape[1], h, w)
+	g, stride := kernels.Groups1D(y.Numel())
+	n.dispatch(kernels.Upsample2x, gpu.Params(kernels.UpsampleParams{N: uint32(y.Numel()), Stride: stride, H: uint32(x.Shape[2]), W: uint32(x.Shape[3])}), [3]uint32{g, 1, 1}, x, y)
+	return y
+}
+
+// ToTokens transposes x [B, C, H, W] to tokens [B, H·W, C].
+func (n *Net) ToTokens(x Tensor) Tensor {
+	if n.err != nil {
+		return Tensor{}
+	}
+	b, c, hw := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
+	y := n.Act(b, hw, c)
+	g, stride := kernels.Groups1D(y.Numel())
+	n.dispatch(kernels.NCHWToTokens, gpu.Params(kernels.TransposeParams{N: uint32(y.Numel()), Stride: stride, C: uint32(c), HW: uint32(hw)}), [3]uint32{g, 1, 1}, x, y)
+	return y
+}
+
+// ToNCHW transposes tokens x [B, h·w, C] to [B, C, h, w] and adds res when valid.
+func (n *Net) ToNCHW(x Tensor, h, w int, res Tensor) Tensor {
+	if n.err != nil {
+		return Tensor{}
+	}
+	b, c := x.Shape[0], x.Shape[2]
+	y := n.Act(b, c, h, w)
+	g, stride := kernels.Groups1D(y.Numel())
+	n.dispatch(kernels.TokensToNCHW, gpu.Params(kernels.TransposeParams{N: uint32(y.Numel()), Stride: stride, C: uint32(c), HW: uint32(h * w)}), [3]uint32{g, 1, 1}, x, y)
+	if res.Valid() {
+		return n.Add(y, res)
+	}
+	return y
+}
+
+// TimestepEmbedding returns the sinusoidal embedding [B, dim] of timesteps t [B].
+func (n *Net) TimestepEmbedding(t Tensor, dim int) Tensor {
+	if n.err != nil {
+		return Tensor{}
+	}
+	y := n.Act(t.Shape[0], dim)
+	g, stride := kernels.Groups1D(y.Numel())
+	n.dispatch(kernels.TimestepEmbedding, gpu.Params(kernels.TimestepParams{N: uint32(y.Numel()), Stride: stride, Dim: uint32(dim), TStep: 1}), [3]uint32{g, 1, 1}, t, y)
+	return y
+}
+
+// GroupNorm normalises x [B, C, H, W] over groups of channels, applies the affine,
+// and optionally SiLU.
+func (n *Net) GroupNorm(x Tensor, nrm Norm, groups int, eps float32, silu bool) Tensor {
+	if n.err != nil {
+		return Tensor{}
+	}
+	b, c := x.Shape[0], x.Shape[1]
+	hw := x.Numel() / (b * c)
+	if c%groups != 0 || nrm.G.Numel() != c {
+		n.Failf("group norm: %d channels, %d groups, gain of %d", c, groups, nrm.G.Numel())
+		return Tensor{}
+	}
+	act := kernels.GroupNormNoAct
+	if silu {
+		act = kernels.GroupNormSilu
+	}
+	p := kernels.NewGroupNormParams(b, c, hw, groups, eps, act)
+	grid, strides, partFloats, statFloats := kernels.GroupNormGroups(p)
+	part, stat, y := n.Act(partFloats), n.Act(statFloats), n.Act(x.Shape...)
+	for i, step := range []struct {
+		spec kernels.Spec
+		ts   []Tensor
+	}{
+		{kernels.GroupNormStats, []Tensor{x, part}},
+		{kernels.GroupNormFinal, []Tensor{part, stat}},
+		{kernels.GroupNormApply, []Tensor{x, nrm.G, nrm.B, stat, y}},
+	} {
+		p.Stride = strides[i]
+		n.dispatch(step.spec, gpu.Params(p), [3]uint32{grid[i], 1, 1}, step.ts...)
+	}
+	return y
+}
+
+// LayerNorm normalises x over its last dimension and applies the affine.
+func (n *Net) LayerNorm(x Tensor, nrm Norm, eps float32) Tensor {
+	if n.err != nil {
+		return Tensor{}
+	}
+	d := x.Shape[len(x.Shape)-1]
+	rows := x.Numel() / d
+	y := n.Act(x.Shape...)
+	g, stride := kernels.Groups1D(rows)
+	n.dispatch(kernels.LayerNorm, gpu.Params(kernels.LayerNormParams{Rows: uint32(rows), D: uint32(d), Stride: stride, Eps: eps}), [3]uint32{g, 1, 1}, x, nrm.G, nrm.B, y)
+	return y
+}
+
+// Linear returns act(x·Wᵀ + b) + res for x [..., K] and W [N, K] (res may be absent).
+func (n *Net) Linear(x Tensor, l Linear, ep Epilogue, res Tensor) Tensor {
+	if n.err != nil {
+		return Tensor{}
+	}
+	k := x.Shape[len(x.Shape)-1]
+	rowsW, kw := l.W.Shape[0], l.W.Shape[1]
+	if kw != k {
+		n.Failf("linear: input %v, weight %v", x.Shape, l.W.Shape)
+		return Tensor{}
+	}
+	out := rowsW
+	act := kernels.GemmActNone
+	switch ep {
+	case EpilogueSiLU:
+		act = kernels.GemmActSilu
+	case EpilogueGELU:
+		act = kernels.GemmActGelu
+	case EpilogueGEGLU:
+		act, out = kernels.GemmActGeglu, rowsW/2
+	}
+	m := x.Numel() / k
+	shape := append(append([]int(nil), x.Shape[:len(x.Shape)-1]...), out)
+	y := n.Act(shape...)
+	bias := l.B
+	if !bias.Valid() {
+		bias = x
+	}
+	r := res
+	if res.Valid() && ep == EpilogueQuickGELU {
+		n.Failf("linear: quick_gelu with a residual is not supported")
+		return Tensor{}
+	}
+	if !res.Valid() {
+		r = x
+	} else if !n.same("linear residual", res, y) {
+		return Tensor{}
+	}
+	variant := kernels.GemmVariant(n.isCPU(), "")
+	spec, err := kernels.GemmKernel(variant, l.W.F16)
+	if err != nil {
+		n.Fail("linear", err)
+		return Tensor{}
+	}
+	p := kernels.NewGemmParams(1, m, out, k, l.W.F16, l.B.Valid(), res.Valid(), act, true)
+	n.dispatch(spec, gpu.Params(p), kernels.GemmGroups(variant, p), x, l.W, bias, r, y)
+	if ep == EpilogueQuickGELU {
+		return n.elementwise(kernels.QuickGelu, y, 0)
+	}
+	return y
+}
+
+// Conv2d returns conv(x) + bias + res for x [B, Cin, H, W] (res may be absent).
+func (n *Net) Conv2d(x Tensor, c Conv, res Tensor) Tensor {
+	if n.err != nil {
+		return Tensor{}
+	}
+	if len(x.Shape) != 4 || x.Shape[1] != c.W.Shape[1] {
+		n.Failf("conv: input %v, weight %v", x.Shape, c.W.Shape)
+		return Tensor{}
+	}
+	b, cin, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	cout, k := c.W.Shape[0], c.W.Shape[2]
+	p := kernels.NewConvParams(b, cin, h, w, cout, k, c.Stride, c.PadT, c.W.F16, c.B.Valid(), res.Valid())
+	p.PadL = uint32(c.PadL)
+	p.OH = uint32((h+c.PadT+c.PadB-k)/c.Stride + 1)
+	p.OW = uint32((w+c.PadL+c.PadR-k)/c.Stride + 1)
+	p.Rows = p.OH
+	y := n.Act(b, cout, int(p.OH), int(p.OW))
+	bias, r := c.B, res
+	if !bias.Valid() {
+		bias = x
+	}
+	if !res.Valid() {
+		r = x
+	} else if !n.same("conv residual", res, y) {
+		return Tensor{}
+	}
+	variant := kernels.ConvVariant(n.isCPU(), "")
+	spec, err := kernels.ConvKernel(variant, c.W.F16)
+	if err != nil {
+		n.Fail("conv", err)
+		return Tensor{}
+	}
+	n.dispatch(spec, gpu.Params(p), kernels.ConvGroups(variant, p), x, c.W, bias, r, y)
+	return y
+}
+
+// SelfAttention returns out(attention(q(x), k(x), v(x))) + res over tokens x [B, T, C]
+// (causal: each token sees itself and earlier ones).
+func (n *Net) SelfAttention(x Tensor, a Attention, causal bool, res Tensor) Tensor {
+	return n.attention(x, x, a, causal, res)
+}
+
+// CrossAttention returns out(attention(q(x), k(ctx), v(ctx))) + res.
+func (n *Net) CrossAttention(x, ctx Tensor, a Attention, res Tensor) Tensor {
+	return n.attention(x, ctx, a, false, res)
+}
+
+func (n *Net) attention(x, ctx Tensor, a Attention, causal bool, res Tensor) Tensor {
+	if n.err != nil {
+		return Tensor{}
+	}
+	q := n.Linear(x, a.Q, EpilogueNone, Tensor{})
+	k := n.Linear(ctx, a.K, EpilogueNone, Tensor{})
+	v := n.Linear(ctx, a.V, EpilogueNone, Tensor{})
+	if n.err != nil {
+		return Tensor{}
+	}
+	b, tq, width := q.Shape[0], q.Shape[1], q.Shape[2]
+	tk := k.Shape[1]
+	p := kernels.NewAttentionParams(b, tq, tk, a.Heads, width/a.Heads, causal)
+	spec, groups, err := kernels.FlashAttentionFor(p)
+	if err != nil {
+		n.Fail("attention", err)
+		return Tensor{}
+	}
+	o := n.Act(b, tq, width)
+	n.dispatch(spec, gpu.Params(p), groups, q, k, v, o)
+	return n.Linear(o, a.Out, EpilogueNone, res)
+}

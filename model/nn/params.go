@@ -1,0 +1,81 @@
+package nn
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/sdgo/sdgo/gpu"
+	"github.com/sdgo/sdgo/model/weights"
+)
+
+// uploadChunk is how many elements are converted and written at a time, so loading
+// holds at most a few MiB of any tensor on the host.
+const uploadChunk = 1 << 20
+
+// Param uploads the weight called name, checking its shape. Matrices and convolution
+// kernels (rank ≥ 2) are stored as fp16 when the net is in fp16 mode; vectors (biases,
+// norm gains) always as fp32.
+func (n *Net) Param(w *weights.Weights, name string, shape ...int) Tensor {
+	if n.err != nil {
+		return Tensor{}
+	}
+	src, err := w.Tensor(name, shape...)
+	if err != nil {
+		n.Fail("load", err)
+		return Tensor{}
+	}
+	t := Tensor{Shape: append([]int(nil), src.Shape...), F16: n.F16 && len(src.Shape) >= 2}
+	dst, err := n.d.Alloc(t.Bytes())
+	if err != nil {
+		n.Fail(fmt.Sprintf("load %s %s", w.Component, name), err)
+		return Tensor{}
+	}
+	n.params = append(n.params, dst)
+	total := t.Numel()
+	if t.F16 {
+		if err := uploadF16(dst, src, t); err != nil {
+			n.Fail("load", err)
+			return Tensor{}
+		}
+	} else {
+		vals := make([]float32, min(uploadChunk, total))
+		for start := 0; start < total; start += len(vals) {
+			m := min(len(vals), total-start)
+			if err := src.ReadFloat32(vals[:m], start); err != nil {
+				n.Fail("load", err)
+				return Tensor{}
+			}
+			if err := dst.WriteFloat32(start, vals[:m]); err != nil {
+				n.Fail("load", err)
+				return Tensor{}
+			}
+		}
+	}
+	t.ref = gpu.TensorRef(dst)
+	return t
+}
+
+// uploadF16 writes src as fp16 rows, each padded to a whole number of 32-bit words.
+func uploadF16(dst *gpu.Tensor, src *weights.Tensor, t Tensor) error {
+	rows, rowLen := t.rows()
+	words := (rowLen + 1) / 2
+	perChunk := max(1, uploadChunk/rowLen) // rows per write
+	halves := make([]uint16, perChunk*rowLen)
+	buf := make([]byte, perChunk*words*4)
+	for r0 := 0; r0 < rows; r0 += perChunk {
+		nr := min(perChunk, rows-r0)
+		if err := src.ReadFloat16(halves[:nr*rowLen], r0*rowLen); err != nil {
+			return err
+		}
+		clear(buf)
+		for r := 0; r < nr; r++ {
+			for k, h := range halves[r*rowLen : (r+1)*rowLen] {
+				binary.LittleEndian.PutUint16(buf[(r*words*2+k)*2:], h)
+			}
+		}
+		if err := dst.Write(int64(r0*words*4), buf[:nr*words*4]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,255 @@
+// Package unet builds the Stable Diffusion UNet (diffusers' UNet2DConditionModel for
+// SD 1.x / 2.x and their 9-channel inpainting variants) as an nn graph, configured from
+// the checkpoint's shapes.
+package unet
+
+import (
+	"fmt"
+
+	"github.com/sdgo/sdgo/model/nn"
+	"github.com/sdgo/sdgo/model/weights"
+)
+
+// Norm epsilons and group count of SD's UNet.
+const (
+	groups        = 32
+	resnetEps     = 1e-5
+	transformerGN = 1e-6 // Transformer2DModel's GroupNorm
+	layerNormEps  = 1e-5
+)
+
+// UNet holds the parameters of every layer.
+type UNet struct {
+	cfg     weights.UNetConfig
+	timeIn  int
+	time1   nn.Linear
+	time2   nn.Linear
+	convIn  nn.Conv
+	down    []downBlock
+	mid     midBlock
+	up      []upBlock
+	normOut nn.Norm
+	convOut nn.Conv
+}
+
+type downBlock struct {
+	resnets    []resnet
+	attentions []transformer // empty for blocks without attention
+	downsample *nn.Conv
+}
+
+type midBlock struct {
+	res1, res2 resnet
+	attn       transformer
+}
+
+type upBlock struct {
+	resnets    []resnet
+	attentions []transformer
+	upsample   *nn.Conv
+}
+
+// Load uploads the UNet's parameters onto the net's device.
+func Load(n *nn.Net, w *weights.Weights, cfg weights.UNetConfig) *UNet {
+	u := &UNet{cfg: cfg, timeIn: cfg.BlockOutChannels[0]}
+	u.time1 = n.LoadLinear(w, "time_embedding.linear_1")
+	u.time2 = n.LoadLinear(w, "time_embedding.linear_2")
+	u.convIn = n.LoadConv(w, "conv_in", 1, 1)
+	ch := cfg.BlockOutChannels
+	last := len(ch) - 1
+	for i := range ch {
+		p := fmt.Sprintf("down_blocks.%d.", i)
+		var b downBlock
+		for j := 0; j < cfg.LayersPerBlock; j++ {
+			b.resnets = append(b.resnets, loadResnet(n, w, fmt.Sprintf("%sresnets.%d.", p, j)))
+			if cfg.DownAttention[i] {
+				b.attentions = append(b.attentions, loadTransformer(n, w, fmt.Sprintf("%sattentions.%d.", p, j), cfg, cfg.Heads[i]))
+			}
+		}
+		if i < last {
+			c := n.LoadConv(w, p+"downsamplers.0.conv", 2, 1)
+			b.downsample = &c
+		}
+		u.down = append(u.down, b)
+	}
+	u.mid = midBlock{
+		res1: loadResnet(n, w, "mid_block.resnets.0."),
+		attn: loadTransformer(n, w, "mid_block.attentions.0.", cfg, cfg.Heads[last]),
+		res2: loadResnet(n, w, "mid_block.resnets.1."),
+	}
+	for i := range ch {
+		p := fmt.Sprintf("up_blocks.%d.", i)
+		var b upBlock
+		for j := 0; j <= cfg.LayersPerBlock; j++ {
+			b.resnets = append(b.resnets, loadResnet(n, w, fmt.Sprintf("%sresnets.%d.", p, j)))
+			if cfg.UpAttention[i] {
+				b.attentions = append(b.attentions, loadTransformer(n, w, fmt.Sprintf("%sattentions.%d.", p, j), cfg, cfg.Heads[last-i]))
+			}
+		}
+		if i < last {
+			c := n.LoadConv(w, p+"upsamplers.0.conv", 1, 1)
+			b.upsample = &c
+		}
+		u.up = append(u.up, b)
+	}
+	u.normOut = n.LoadNorm(w, "conv_norm_out")
+	u.convOut = n.LoadConv(w, "conv_out", 1, 1)
+	return u
+}
+
+// Forward records one evaluation: sample [B, Cin, h, w], timesteps [B] (fp32) and the
+// text context [B, T, CrossAttentionDim] give the prediction [B, 4, h, w]. Every
+// intermediate named like diffusers' modules is passed to tap (if not nil), so tests
+// can compare them with reference activations.
+func (u *UNet) Forward(n *nn.Net, sample, timesteps, context nn.Tensor, tap func(name string, t nn.Tensor)) nn.Tensor {
+	if tap == nil {
+		tap = func(string, nn.Tensor) {}
+	}
+	tProj := n.TimestepEmbedding(timesteps, u.timeIn)
+	tap("time_proj", tProj)
+	emb := n.Linear(n.Linear(tProj, u.time1, nn.EpilogueSiLU, nn.Tensor{}), u.time2, nn.EpilogueNone, nn.Tensor{})
+	tap("time_embedding", emb)
+	embAct := n.Silu(emb) // every resnet projects silu(emb)
+
+	h := n.Conv2d(sample, u.convIn, nn.Tensor{})
+	tap("conv_in", h)
+	skips := []nn.Tensor{h}
+	for i, b := range u.down {
+		for j, r := range b.resnets {
+			h = r.forward(n, h, embAct)
+			tap(fmt.Sprintf("down_blocks.%d.resnets.%d", i, j), h)
+			if len(b.attentions) > 0 {
+				h = b.attentions[j].forward(n, h, context)
+				tap(fmt.Sprintf("down_blocks.%d.attentions.%d", i, j), h)
+			}
+			skips = append(skips, h)
+		}
+		if b.downsample != nil {
+			h = n.Conv2d(h, *b.downsample, nn.Tensor{})
+			skips = append(skips, h)
+		}
+		tap(fmt.Sprintf("down_blocks.%d.hidden", i), h)
+	}
+	h = u.mid.res1.forward(n, h, embAct)
+	h = u.mid.attn.forward(n, h, context)
+	h = u.mid.res2.forward(n, h, embAct)
+	tap("mid_block", h)
+	for i, b := range u.up {
+		for j, r := range b.resnets {
+			skip := skips[len(skips)-1]
+			skips = skips[:len(skips)-1]
+			h = r.forward(n, n.Concat(h, skip), embAct)
+			if len(b.attentions) > 0 {
+				h = b.attentions[j].forward(n, h, context)
+			}
+		}
+		if b.upsample != nil {
+			// Upsample to the next skip's size (they differ when the latent is not
+			// divisible by the total downsampling).
+			next := skips[len(skips)-1]
+			h = n.Conv2d(n.UpsampleNearest(h, next.Shape[2], next.Shape[3]), *b.upsample, nn.Tensor{})
+		}
+		tap(fmt.Sprintf("up_blocks.%d", i), h)
+	}
+	h = n.GroupNorm(h, u.normOut, groups, resnetEps, true) // conv_norm_out + conv_act, fused
+	tap("conv_act", h)
+	out := n.Conv2d(h, u.convOut, nn.Tensor{})
+	tap("conv_out", out)
+	return out
+}
+
+// resnet is diffusers' ResnetBlock2D with a timestep projection.
+type resnet struct {
+	norm1, norm2 nn.Norm
+	conv1, conv2 nn.Conv
+	timeProj     nn.Linear
+	shortcut     *nn.Conv
+}
+
+func loadResnet(n *nn.Net, w *weights.Weights, p string) resnet {
+	r := resnet{
+		norm1:    n.LoadNorm(w, p+"norm1"),
+		conv1:    n.LoadConv(w, p+"conv1", 1, 1),
+		timeProj: n.LoadLinear(w, p+"time_emb_proj"),
+		norm2:    n.LoadNorm(w, p+"norm2"),
+		conv2:    n.LoadConv(w, p+"conv2", 1, 1),
+	}
+	if n.HasParam(w, p+"conv_shortcut.weight") {
+		c := n.LoadConv(w, p+"conv_shortcut", 1, 0)
+		r.shortcut = &c
+	}
+	return r
+}
+
+// forward: conv2(silu(norm2(conv1(silu(norm1(x))) + proj(silu(emb))))) + shortcut(x).
+func (r resnet) forward(n *nn.Net, x, embAct nn.Tensor) nn.Tensor {
+	h := n.Conv2d(n.GroupNorm(x, r.norm1, groups, resnetEps, true), r.conv1, nn.Tensor{})
+	h = n.AddChannels(h, n.Linear(embAct, r.timeProj, nn.EpilogueNone, nn.Tensor{}))
+	skip := x
+	if r.shortcut != nil {
+		skip = n.Conv2d(x, *r.shortcut, nn.Tensor{})
+	}
+	return n.Conv2d(n.GroupNorm(h, r.norm2, groups, resnetEps, true), r.conv2, skip)
+}
+
+// transformer is diffusers' Transformer2DModel with its BasicTransformerBlocks.
+type transformer struct {
+	heads   int
+	linear  bool // proj_in/proj_out are linears on tokens (SD 2.x), else 1x1 convs
+	norm    nn.Norm
+	projIn  nn.Conv
+	projOut nn.Conv
+	linIn   nn.Linear
+	linOut  nn.Linear
+	blocks  []basicBlock
+}
+
+type basicBlock struct {
+	norm1, norm2, norm3 nn.Norm
+	attn1, attn2        nn.Attention
+	ffIn, ffOut         nn.Linear // GEGLU projection (2×inner) and output
+}
+
+func loadTransformer(n *nn.Net, w *weights.Weights, p string, cfg weights.UNetConfig, heads int) transformer {
+	t := transformer{heads: heads, linear: cfg.UseLinearProjection, norm: n.LoadNorm(w, p+"norm")}
+	if t.linear {
+		t.linIn = n.LoadLinear(w, p+"proj_in")
+		t.linOut = n.LoadLinear(w, p+"proj_out")
+	} else {
+		t.projIn = n.LoadConv(w, p+"proj_in", 1, 0)
+		t.projOut = n.LoadConv(w, p+"proj_out", 1, 0)
+	}
+	for i := 0; i < cfg.TransformerDepth; i++ {
+		q := fmt.Sprintf("%stransformer_blocks.%d.", p, i)
+		t.blocks = append(t.blocks, basicBlock{
+			norm1: n.LoadNorm(w, q+"norm1"),
+			attn1: n.LoadAttention(w, q+"attn1", heads),
+			norm2: n.LoadNorm(w, q+"norm2"),
+			attn2: n.LoadAttention(w, q+"attn2", heads),
+			norm3: n.LoadNorm(w, q+"norm3"),
+			ffIn:  n.LoadLinear(w, q+"ff.net.0.proj"),
+			ffOut: n.LoadLinear(w, q+"ff.net.2"),
+		})
+	}
+	return t
+}
+
+func (t transformer) forward(n *nn.Net, x, context nn.Tensor) nn.Tensor {
+	hgt, wid := x.Shape[2], x.Shape[3]
+	h := n.GroupNorm(x, t.norm, groups, transformerGN, false)
+	if t.linear {
+		h = n.Linear(n.ToTokens(h), t.linIn, nn.EpilogueNone, nn.Tensor{})
+	} else {
+		h = n.ToTokens(n.Conv2d(h, t.projIn, nn.Tensor{}))
+	}
+	for _, b := range t.blocks {
+		h = n.SelfAttention(n.LayerNorm(h, b.norm1, layerNormEps), b.attn1, false, h)
+		h = n.CrossAttention(n.LayerNorm(h, b.norm2, layerNormEps), context, b.attn2, h)
+		gated := n.Linear(n.LayerNorm(h, b.norm3, layerNormEps), b.ffIn, nn.EpilogueGEGLU, nn.Tensor{})
+		h = n.Linear(gated, b.ffOut, nn.EpilogueNone, h)
+	}
+	if t.linear {
+		return n.ToNCHW(n.Linear(h, t.linOut, nn.EpilogueNone, nn.Tensor{}), hgt, wid, x)
+	}
+	return n.Conv2d(n.ToNCHW(h, hgt, wid, nn.Tensor{}), t.projOut, x)
+}

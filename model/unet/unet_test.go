@@ -1,0 +1,69 @@
+package unet
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sdgo/sdgo/model/internal/fixture"
+	"github.com/sdgo/sdgo/model/nn"
+)
+
+// tol is the accepted max abs error relative to the output scale (float32 rounding; the
+// fixtures' fp32-vs-fp64 differences of whole pipelines are ~1e-5).
+const tol = 1e-4
+
+// TestUNetGoldens evaluates the tiny SD1, SD2 and inpainting UNets on the golden inputs
+// and compares the output and, where recorded, every intermediate.
+func TestUNetGoldens(t *testing.T) {
+	for _, tc := range []struct{ model, golden string }{
+		{"tiny-sd1", "unet_sd1_b1_t999"},
+		{"tiny-sd1", "unet_sd1_b2_t981_1"},
+		{"tiny-sd1", "unet_sd1_b1_t0"},
+		{"tiny-sd2", "unet_sd2_b1_t999"},
+		{"tiny-sd2", "unet_sd2_b2_t500_250"},
+		{"tiny-sd1-inpaint", "unet_sd1_inpaint_b1_t801"},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			d := fixture.Device(t)
+			m := fixture.Model(t, tc.model)
+			g := fixture.Golden(t, tc.golden)
+			n := nn.New(d, true)
+			defer n.Close()
+			u := Load(n, m.UNet, m.Config.UNet)
+			require.NoError(t, n.Err())
+			sample := fixture.Float32(t, g, "sample")
+			ts := fixture.Float32(t, g, "timestep")
+			ctx := fixture.Float32(t, g, "encoder_hidden_states")
+			shape := g.Info("sample").Shape
+			batch := shape[0]
+			if len(ts) == 1 && batch > 1 {
+				ts = append(ts, ts[0])
+			}
+			width := m.Config.UNet.CrossAttentionDim
+			out := fixture.Run(t, n, func(tap func(string, nn.Tensor)) {
+				x := fixture.Input(t, n, sample, shape...)
+				tIn := fixture.Input(t, n, ts, batch)
+				c := fixture.Input(t, n, ctx, batch, len(ctx)/(batch*width), width)
+				tap("out", u.Forward(n, x, tIn, c, func(name string, x nn.Tensor) { tap("inter."+name, x) }))
+			})
+			require.NoError(t, n.Err())
+			for _, name := range g.Names() {
+				if strings.HasPrefix(name, "inter.") && out[name] != nil {
+					fixture.Close(t, name, out[name], fixture.Float32(t, g, name), tol)
+				}
+			}
+			if g.Info("inter.conv_norm_out") != nil { // our norm has the SiLU fused
+				want := fixture.Float32(t, g, "inter.conv_norm_out")
+				for i, v := range want {
+					want[i] = float32(float64(v) / (1 + math.Exp(-float64(v))))
+				}
+				fixture.Close(t, "inter.conv_act", out["inter.conv_act"], want, tol)
+			}
+			require.True(t, fixture.Close(t, "out", out["out"], fixture.Float32(t, g, "out"), tol), fmt.Sprint(tc))
+		})
+	}
+}
