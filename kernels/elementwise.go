@@ -12,6 +12,7 @@ var EwX, EwY []float32
 //gosl: end cpuonly
 
 //gosl: hlsl elementwise
+// #include "activation.hlsl"
 // [[vk::binding(0, 0)]] RWStructuredBuffer<float> EwX;
 // [[vk::binding(1, 0)]] RWStructuredBuffer<float> EwY;
 //gosl: end elementwise
@@ -38,6 +39,31 @@ func SiluAt(p *ElemParams, i uint32) {
 // AxpyAt sets Y[i] += Alpha·X[i].
 func AxpyAt(p *ElemParams, i uint32) {
 	EwY[i] = EwY[i] + p.Alpha*EwX[i]
+}
+
+// GeluAt sets Y[i] = gelu(X[i]) (exact erf form).
+func GeluAt(p *ElemParams, i uint32) {
+	EwY[i] = GeluAct(EwX[i])
+}
+
+// GeluTanhAt sets Y[i] = gelu_tanh(X[i]).
+func GeluTanhAt(p *ElemParams, i uint32) {
+	EwY[i] = GeluTanhAct(EwX[i])
+}
+
+// QuickGeluAt sets Y[i] = X[i]·sigmoid(1.702·X[i]).
+func QuickGeluAt(p *ElemParams, i uint32) {
+	EwY[i] = QuickGeluAct(EwX[i])
+}
+
+// ScaleAt sets Y[i] = Alpha·X[i].
+func ScaleAt(p *ElemParams, i uint32) {
+	EwY[i] = p.Alpha * EwX[i]
+}
+
+// CopyAt sets Y[i] = X[i] (the bandwidth yardstick of the benchmarks).
+func CopyAt(p *ElemParams, i uint32) {
+	EwY[i] = EwX[i]
 }
 
 //gosl: end elementwise
@@ -70,11 +96,110 @@ void main(uint3 id : SV_DispatchThreadID) {
 */
 //gosl: end axpy
 
+//gosl: hlsl gelu
+/*
+#include "elementwise.hlsl"
+[[vk::push_constant]] cbuffer PC { ElemParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	ElemParams p = P;
+	for (uint i = id.x; i < p.N; i += p.Stride) {
+		GeluAt(p, i);
+	}
+}
+*/
+//gosl: end gelu
+
+//gosl: hlsl gelu_tanh
+/*
+#include "elementwise.hlsl"
+[[vk::push_constant]] cbuffer PC { ElemParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	ElemParams p = P;
+	for (uint i = id.x; i < p.N; i += p.Stride) {
+		GeluTanhAt(p, i);
+	}
+}
+*/
+//gosl: end gelu_tanh
+
+//gosl: hlsl quick_gelu
+/*
+#include "elementwise.hlsl"
+[[vk::push_constant]] cbuffer PC { ElemParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	ElemParams p = P;
+	for (uint i = id.x; i < p.N; i += p.Stride) {
+		QuickGeluAt(p, i);
+	}
+}
+*/
+//gosl: end quick_gelu
+
+//gosl: hlsl scale
+/*
+#include "elementwise.hlsl"
+[[vk::push_constant]] cbuffer PC { ElemParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	ElemParams p = P;
+	for (uint i = id.x; i < p.N; i += p.Stride) {
+		ScaleAt(p, i);
+	}
+}
+*/
+//gosl: end scale
+
+//gosl: hlsl copy
+/*
+#include "elementwise.hlsl"
+[[vk::push_constant]] cbuffer PC { ElemParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	ElemParams p = P;
+	for (uint i = id.x; i < p.N; i += p.Stride) {
+		CopyAt(p, i);
+	}
+}
+*/
+//gosl: end copy
+
 // Silu is the kernel y = x·sigmoid(x): binding 0 x (read), 1 y (written).
 var Silu = Spec{Name: "silu", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
 
 // Axpy is the kernel y += alpha·x: binding 0 x (read), 1 y (read and written).
 var Axpy = Spec{Name: "axpy", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// Gelu is the kernel y = gelu(x) (exact erf form): binding 0 x (read), 1 y (written).
+var Gelu = Spec{Name: "gelu", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// GeluTanh is the kernel y = gelu_tanh(x): binding 0 x (read), 1 y (written).
+var GeluTanh = Spec{Name: "gelu_tanh", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// QuickGelu is the kernel y = x·sigmoid(1.702x): binding 0 x (read), 1 y (written).
+var QuickGelu = Spec{Name: "quick_gelu", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// Scale is the kernel y = alpha·x: binding 0 x (read), 1 y (written; may alias x).
+var Scale = Spec{Name: "scale", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// Copy is the kernel y = x: binding 0 x (read), 1 y (written).
+var Copy = Spec{Name: "copy", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// GeluCPU is the CPU reference of Gelu.
+func GeluCPU(x, y []float32) { runElementwise(x, y, ElemParams{N: uint32(len(x))}, GeluAt) }
+
+// GeluTanhCPU is the CPU reference of GeluTanh.
+func GeluTanhCPU(x, y []float32) { runElementwise(x, y, ElemParams{N: uint32(len(x))}, GeluTanhAt) }
+
+// QuickGeluCPU is the CPU reference of QuickGelu.
+func QuickGeluCPU(x, y []float32) { runElementwise(x, y, ElemParams{N: uint32(len(x))}, QuickGeluAt) }
+
+// ScaleCPU is the CPU reference of Scale.
+func ScaleCPU(alpha float32, x, y []float32) {
+	runElementwise(x, y, ElemParams{N: uint32(len(x)), Alpha: alpha}, ScaleAt)
+}
 
 // SiluCPU is the CPU reference of Silu.
 func SiluCPU(x, y []float32) {
@@ -94,4 +219,106 @@ func runElementwise(x, y []float32, p ElemParams, f func(*ElemParams, uint32)) {
 		f(&p, i)
 	}
 	EwX, EwY = nil, nil
+}
+
+// Binary elementwise kernels with broadcasting of the second operand:
+// C[i] = A[i] ∘ B[(i / Div) % Mod] for i < N. The broadcasts SD needs:
+//
+//	same shape                            Div = 1,      Mod = N
+//	per-channel bias on NCHW [B,C,HW]      Div = HW,     Mod = C
+//	per-(batch, channel) on NCHW, e.g. the time-embedding projection [B,C] added to
+//	  a [B,C,H,W] activation               Div = HW,     Mod = B·C
+//	per-column on token layout [B·T, C]   Div = 1,      Mod = C
+//	scalar                                Div = 1,      Mod = 1
+//
+// C may alias A (in place).
+
+//gosl: start cpuonly
+
+// EbA, EbB and EbC are the Go-side storage buffers of the binary kernels.
+var EbA, EbB, EbC []float32
+
+//gosl: end cpuonly
+
+//gosl: hlsl binary
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> EbA;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> EbB;
+// [[vk::binding(2, 0)]] RWStructuredBuffer<float> EbC;
+//gosl: end binary
+
+//gosl: start binary
+
+// BinaryParams are the push constants of the binary kernels (Add, Mul).
+type BinaryParams struct {
+	// N is the number of elements of A and C.
+	N uint32
+	// Stride is the number of threads in the grid (see Groups1D).
+	Stride uint32
+	// Div and Mod map i to B's index (i / Div) % Mod.
+	Div uint32
+	Mod uint32
+}
+
+// AddAt sets C[i] = A[i] + B[(i/Div)%Mod].
+func AddAt(p *BinaryParams, i uint32) {
+	EbC[i] = EbA[i] + EbB[(i/p.Div)%p.Mod]
+}
+
+// MulAt sets C[i] = A[i] · B[(i/Div)%Mod].
+func MulAt(p *BinaryParams, i uint32) {
+	EbC[i] = EbA[i] * EbB[(i/p.Div)%p.Mod]
+}
+
+//gosl: end binary
+
+//gosl: hlsl add
+/*
+#include "binary.hlsl"
+[[vk::push_constant]] cbuffer PC { BinaryParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	BinaryParams p = P;
+	for (uint i = id.x; i < p.N; i += p.Stride) {
+		AddAt(p, i);
+	}
+}
+*/
+//gosl: end add
+
+//gosl: hlsl mul
+/*
+#include "binary.hlsl"
+[[vk::push_constant]] cbuffer PC { BinaryParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	BinaryParams p = P;
+	for (uint i = id.x; i < p.N; i += p.Stride) {
+		MulAt(p, i);
+	}
+}
+*/
+//gosl: end mul
+
+// Add is the kernel c = a + broadcast(b) (see BinaryParams): binding 0 a, 1 b (read),
+// 2 c (written; may alias a).
+var Add = Spec{Name: "add", Reads: 2, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// Mul is the kernel c = a · broadcast(b) (see BinaryParams): binding 0 a, 1 b (read),
+// 2 c (written; may alias a).
+var Mul = Spec{Name: "mul", Reads: 2, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// AddCPU is the CPU reference of Add (p.Stride is ignored).
+func AddCPU(p BinaryParams, a, b, c []float32) { runBinary(p, a, b, c, AddAt) }
+
+// MulCPU is the CPU reference of Mul (p.Stride is ignored).
+func MulCPU(p BinaryParams, a, b, c []float32) { runBinary(p, a, b, c, MulAt) }
+
+func runBinary(p BinaryParams, a, b, c []float32, f func(*BinaryParams, uint32)) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	EbA, EbB, EbC = a, b, c
+	for i := uint32(0); i < p.N; i++ {
+		f(&p, i)
+	}
+	EbA, EbB, EbC = nil, nil, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sdgo/sdgo/gpu"
 	"github.com/sdgo/sdgo/kernels"
+	"github.com/sdgo/sdgo/model/weights"
 )
 
 // Tensor is a value in a Net: a device byte range and a shape. F16 marks a parameter
@@ -56,12 +57,15 @@ func (t Tensor) String() string { return fmt.Sprint(t.Shape) }
 
 // Net builds a graph of dispatches.
 type Net struct {
-	d       *gpu.Device
-	g       *gpu.Graph
-	err     error
-	F16     bool // store matrices as fp16
+	d   *gpu.Device
+	g   *gpu.Graph
+	err error
+	F16 bool // store matrices as fp16
+	// LoRA, when set, is merged into the weights it touches as they are uploaded.
+	LoRA    *weights.LoRAMerger
 	params  []*gpu.Tensor
 	kernels map[string]*gpu.Kernel
+	maxAct  int64 // the largest activation of the current graph, in bytes
 }
 
 // New starts a network on d.
@@ -93,8 +97,13 @@ func (n *Net) Failf(format string, args ...any) {
 func (n *Net) Act(shape ...int) Tensor {
 	t := Tensor{Shape: append([]int(nil), shape...)}
 	t.ref = n.g.Act(t.Bytes()).Whole()
+	n.maxAct = max(n.maxAct, t.Bytes())
 	return t
 }
+
+// MaxActBytes returns the size of the current graph's largest activation: a graph
+// whose largest activation exceeds the device's storage-buffer range cannot run.
+func (n *Net) MaxActBytes() int64 { return n.maxAct }
 
 // External wraps a tensor that lives outside the arena (an input or an output).
 func (n *Net) External(t *gpu.Tensor, shape ...int) Tensor {
@@ -136,7 +145,7 @@ func (n *Net) dispatch(spec kernels.Spec, params []byte, groups [3]uint32, ts ..
 }
 
 // Begin starts a new graph (e.g. the next network), keeping the parameters.
-func (n *Net) Begin() { n.g = n.d.NewGraph() }
+func (n *Net) Begin() { n.g, n.maxAct = n.d.NewGraph(), 0 }
 
 // Compile places the current graph's activations and records its plan.
 func (n *Net) Compile(timing bool) (*gpu.Compiled, error) {

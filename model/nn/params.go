@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/sdgo/sdgo/gpu"
+	"github.com/sdgo/sdgo/model/safetensors"
 	"github.com/sdgo/sdgo/model/weights"
 )
 
@@ -31,32 +32,54 @@ func (n *Net) Param(w *weights.Weights, name string, shape ...int) Tensor {
 		return Tensor{}
 	}
 	n.params = append(n.params, dst)
-	total := t.Numel()
-	if t.F16 {
-		if err := uploadF16(dst, src, t); err != nil {
-			n.Fail("load", err)
+	readF32, readF16 := src.ReadFloat32, src.ReadFloat16
+	if n.LoRA != nil && n.LoRA.Touches(w.Component, name) {
+		merged, err := src.Float32()
+		if err == nil {
+			_, err = n.LoRA.Apply(w.Component, name, merged)
+		}
+		if err != nil {
+			n.Fail("lora", err)
 			return Tensor{}
 		}
-	} else {
-		vals := make([]float32, min(uploadChunk, total))
-		for start := 0; start < total; start += len(vals) {
-			m := min(len(vals), total-start)
-			if err := src.ReadFloat32(vals[:m], start); err != nil {
-				n.Fail("load", err)
-				return Tensor{}
+		readF32 = func(d []float32, start int) error { copy(d, merged[start:]); return nil }
+		readF16 = func(d []uint16, start int) error {
+			for i := range d {
+				d[i] = safetensors.FloatToHalf(merged[start+i])
 			}
-			if err := dst.WriteFloat32(start, vals[:m]); err != nil {
-				n.Fail("load", err)
-				return Tensor{}
-			}
+			return nil
 		}
+	}
+	if t.F16 {
+		err = uploadF16(dst, t, readF16)
+	} else {
+		err = uploadF32(dst, t.Numel(), readF32)
+	}
+	if err != nil {
+		n.Fail("load", err)
+		return Tensor{}
 	}
 	t.ref = gpu.TensorRef(dst)
 	return t
 }
 
-// uploadF16 writes src as fp16 rows, each padded to a whole number of 32-bit words.
-func uploadF16(dst *gpu.Tensor, src *weights.Tensor, t Tensor) error {
+// uploadF32 writes total values read chunk by chunk.
+func uploadF32(dst *gpu.Tensor, total int, read func([]float32, int) error) error {
+	vals := make([]float32, min(uploadChunk, total))
+	for start := 0; start < total; start += len(vals) {
+		m := min(len(vals), total-start)
+		if err := read(vals[:m], start); err != nil {
+			return err
+		}
+		if err := dst.WriteFloat32(start, vals[:m]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// uploadF16 writes fp16 rows, each padded to a whole number of 32-bit words.
+func uploadF16(dst *gpu.Tensor, t Tensor, read func([]uint16, int) error) error {
 	rows, rowLen := t.rows()
 	words := (rowLen + 1) / 2
 	perChunk := max(1, uploadChunk/rowLen) // rows per write
@@ -64,7 +87,7 @@ func uploadF16(dst *gpu.Tensor, src *weights.Tensor, t Tensor) error {
 	buf := make([]byte, perChunk*words*4)
 	for r0 := 0; r0 < rows; r0 += perChunk {
 		nr := min(perChunk, rows-r0)
-		if err := src.ReadFloat16(halves[:nr*rowLen], r0*rowLen); err != nil {
+		if err := read(halves[:nr*rowLen], r0*rowLen); err != nil {
 			return err
 		}
 		clear(buf)

@@ -2,6 +2,7 @@ package sampler
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -184,4 +185,21 @@ func (r *run) initFrom(initNoiseSigma, a, b float64) {
 		return
 	}
 	r.plan.Init = []Op{lin(BufX, term(initNoiseSigma, BufNoise))}
+}
+
+// NoisedImage returns the coefficients (a, b) with which a·image + b·noise is the image
+// latents noised to the level of BufX after call k's update: the level of call k+1 (the
+// scheduler's add_noise at the next timestep, in this plan's parametrisation of BufX),
+// or the clean image (1, 0) after the last call. Inpainting with an ordinary model
+// blends these into the unmasked area after every step, as diffusers does.
+func (p *Plan) NoisedImage(k int) (a, b float64) {
+	if k+1 >= len(p.Calls) {
+		return 1, 0
+	}
+	sigma := p.Calls[k+1].Sigma
+	if p.exploding {
+		return 1, sigma
+	}
+	s := 1 / math.Sqrt(1+sigma*sigma)
+	return s, sigma * s
 }

@@ -246,3 +246,8 @@ func (lm *LoRAMerger) Apply(c Component, name string, w []float32) (int, error) 
 	}
 	return len(deltas), nil
 }
+
+// Touches reports whether any LoRA changes the component's weight called name.
+func (lm *LoRAMerger) Touches(c Component, name string) bool {
+	return len(lm.deltas[c][name]) > 0
+}

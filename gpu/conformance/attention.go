@@ -1,0 +1,254 @@
+package conformance
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/sdgo/sdgo/gpu"
+	"github.com/sdgo/sdgo/kernels"
+)
+
+type attnShape struct {
+	b, tq, tk, h, d int
+	causal          bool
+	slow            bool
+	// every sample-th query row is compared (big shapes: the references are O(T²))
+	sample int
+}
+
+func (s attnShape) String() string {
+	c := ""
+	if s.causal {
+		c = " causal"
+	}
+	return fmt.Sprintf("%dx%dx%d h%d d%d%s", s.b, s.tq, s.tk, s.h, s.d, c)
+}
+
+func init() {
+	for _, s := range []attnShape{
+		{1, 1, 1, 1, 40, false, false, 1},
+		{1, 13, 19, 2, 24, false, false, 1},      // generic kernel, ragged
+		{2, 37, 77, 8, 40, false, false, 1},      // SD1 cross-attention, CFG batch
+		{1, 77, 77, 12, 64, true, false, 1},      // CLIP-L text encoder (causal)
+		{1, 30, 30, 3, 64, true, false, 1},       // causal, ragged blocks
+		{2, 100, 100, 2, 80, false, true, 1},     // SD1 self-attention, level 2 (slow: ~12 s first JIT)
+		{1, 50, 154, 2, 160, false, true, 1},     // SD1 level 3, 154-token context (ditto)
+		{1, 40, 40, 1, 512, false, false, 1},     // VAE mid block (generic)
+		{1, 21, 21, 1, 100, true, false, 1},      // generic causal
+		{2, 4096, 4096, 8, 40, false, true, 97},  // SD1 self-attention at 512×512
+		{2, 4096, 77, 8, 40, false, true, 61},    // SD1 cross-attention at 512×512
+		{2, 1024, 154, 5, 64, false, true, 31},   // SD2 cross-attention, 2 chunks
+		{1, 1024, 1024, 1, 512, false, true, 67}, // VAE mid block at 256×256
+	} {
+		name := "flash_attention"
+		if _, ok := map[int]bool{40: true, 64: true, 80: true, 160: true}[s.d]; ok {
+			name = fmt.Sprintf("flash_attention_d%d", s.d)
+		}
+		register(Case{Kernel: name, Shape: s.String(), Slow: s.slow, Run: func(d *gpu.Device) (Comparison, error) {
+			return checkFlash(d, s)
+		}})
+	}
+	for _, s := range []attnShape{
+		{1, 13, 19, 2, 24, false, false, 1},
+		{2, 37, 77, 2, 40, false, false, 1},
+		{1, 30, 30, 3, 64, true, false, 1},
+	} {
+		register(Case{Kernel: "attention_naive", Shape: s.String(), Run: func(d *gpu.Device) (Comparison, error) {
+			return checkNaiveAttention(d, s)
+		}})
+	}
+}
+
+// attention64 is softmax(scale·q·kᵀ)·v in float64 for query row i of (b, h).
+func attention64(p kernels.AttentionParams, q, k, v []float32, b, h, i int, out []float64) {
+	d := int(p.D)
+	qb := (b*int(p.Tq)+i)*int(p.QRow) + h*d
+	scores := make([]float64, p.Tk)
+	m := math.Inf(-1)
+	for j := 0; j < int(p.Tk); j++ {
+		if p.Causal != 0 && j+int(p.Tq) > i+int(p.Tk) {
+			scores[j] = math.Inf(-1)
+			continue
+		}
+		kb := (b*int(p.Tk)+j)*int(p.KRow) + h*d
+		s := 0.0
+		for x := 0; x < d; x++ {
+			s += float64(q[qb+x]) * float64(k[kb+x])
+		}
+		scores[j] = s * float64(p.Scale)
+		m = math.Max(m, scores[j])
+	}
+	sum := 0.0
+	for j := range scores {
+		scores[j] = math.Exp(scores[j] - m)
+		sum += scores[j]
+	}
+	for x := 0; x < d; x++ {
+		o := 0.0
+		for j := range scores {
+			if scores[j] != 0 {
+				o += scores[j] * float64(v[(b*int(p.Tk)+j)*int(p.KRow)+h*d+x])
+			}
+		}
+		out[x] = o / sum
+	}
+}
+
+func attnInputs(s attnShape) (q, k, v []float32) {
+	w := s.h * s.d
+	// scaled so that the softmax is neither flat nor one-hot
+	return randn(60, s.b*s.tq*w, 1.5), randn(61, s.b*s.tk*w, 1.5), randn(62, s.b*s.tk*w, 1)
+}
+
+// sampled gathers the compared rows: every s.sample-th query row of every (b, h), plus the
+// last one.
+func sampledRows(s attnShape) []int {
+	var rows []int
+	for i := 0; i < s.tq; i += s.sample {
+		rows = append(rows, i)
+	}
+	if rows[len(rows)-1] != s.tq-1 {
+		rows = append(rows, s.tq-1)
+	}
+	return rows
+}
+
+func compareAttention(s attnShape, p kernels.AttentionParams, q, k, v, got []float32, cpuFull []float32, cpuRows func(rows []int) []float32) Comparison {
+	rows := sampledRows(s)
+	var g, c []float32
+	var want []float64
+	out := make([]float64, s.d)
+	w := s.h * s.d
+	var cpu []float32
+	if cpuFull == nil {
+		cpu = cpuRows(rows)
+	}
+	for b := 0; b < s.b; b++ {
+		for ri, i := range rows {
+			for h := 0; h < s.h; h++ {
+				attention64(p, q, k, v, b, h, i, out)
+				off := (b*s.tq+i)*w + h*s.d
+				g = append(g, got[off:off+s.d]...)
+				if cpuFull != nil {
+					c = append(c, cpuFull[off:off+s.d]...)
+				} else {
+					coff := (b*len(rows)+ri)*w + h*s.d
+					c = append(c, cpu[coff:coff+s.d]...)
+				}
+				want = append(want, out...)
+			}
+		}
+	}
+	return Compare(g, c, want, 3e-6, 1e-5)
+}
+
+func checkFlash(d *gpu.Device, s attnShape) (Comparison, error) {
+	q, k, v := attnInputs(s)
+	p := kernels.NewAttentionParams(s.b, s.tq, s.tk, s.h, s.d, s.causal)
+	spec, groups, err := kernels.FlashAttentionFor(p)
+	if err != nil {
+		return Comparison{}, err
+	}
+	outs, err := runKernel(d, spec, gpu.Params(p), groups, [][]float32{q, k, v}, [][]float32{make([]float32, s.b*s.tq*s.h*s.d)})
+	if err != nil {
+		return Comparison{}, err
+	}
+	// The CPU reference of the sampled rows only: run it on Q restricted to them.
+	cpuRows := func(rows []int) []float32 {
+		w := s.h * s.d
+		qs := make([]float32, 0, s.b*len(rows)*w)
+		for b := 0; b < s.b; b++ {
+			for _, i := range rows {
+				qs = append(qs, q[(b*s.tq+i)*w:(b*s.tq+i+1)*w]...)
+			}
+		}
+		o := make([]float32, len(qs))
+		if !s.causal {
+			pr := p
+			pr.Tq = uint32(len(rows))
+			kernels.FlashAttentionCPU(pr, qs, k, v, o)
+			return o
+		}
+		// causal: the row index matters, so run the full reference
+		full := make([]float32, len(q))
+		kernels.FlashAttentionCPU(p, q, k, v, full)
+		o = o[:0]
+		for b := 0; b < s.b; b++ {
+			for _, i := range rows {
+				o = append(o, full[(b*s.tq+i)*w:(b*s.tq+i+1)*w]...)
+			}
+		}
+		return o
+	}
+	return compareAttention(s, p, q, k, v, outs[0], nil, cpuRows), nil
+}
+
+// checkNaiveAttention runs the materialised reference: scores, softmax in place, P·V,
+// over the (batch, head) pairs in two halves (as the benchmark splits big score tensors).
+func checkNaiveAttention(d *gpu.Device, s attnShape) (Comparison, error) {
+	q, k, v := attnInputs(s)
+	p := kernels.NewAttentionParams(s.b, s.tq, s.tk, s.h, s.d, s.causal)
+	ks := make([]*gpu.Kernel, 3)
+	for i, sp := range []kernels.Spec{kernels.AttentionScores, kernels.Softmax, kernels.AttentionPV} {
+		var err error
+		if ks[i], err = d.Kernel(sp); err != nil {
+			return Comparison{}, err
+		}
+	}
+	var ts []*gpu.Tensor
+	defer func() {
+		for _, t := range ts {
+			t.Free()
+		}
+	}()
+	var tt [4]*gpu.Tensor
+	for i, x := range [][]float32{q, k, v, make([]float32, len(q))} {
+		t, err := upload(d, x)
+		if err != nil {
+			return Comparison{}, err
+		}
+		ts, tt[i] = append(ts, t), t
+	}
+	pairs := s.b * s.h
+	sc, err := d.Alloc(int64(4 * pairs * s.tq * s.tk))
+	if err != nil {
+		return Comparison{}, err
+	}
+	ts = append(ts, sc)
+	var ds []gpu.Dispatch
+	per := int64(4 * s.tq * s.tk)
+	split := [][2]int{{0, pairs / 2}, {pairs / 2, pairs - pairs/2}}
+	if (int64(pairs/2)*per)%256 != 0 { // binding offsets must be aligned
+		split = [][2]int{{0, pairs}}
+	}
+	for _, r := range split {
+		if r[1] == 0 {
+			continue
+		}
+		pp := p
+		pp.BH0, pp.NBH = uint32(r[0]), uint32(r[1])
+		srange := gpu.BindRange(sc, int64(r[0])*per, int64(r[1])*per)
+		g, stride := kernels.Groups1D(r[1] * s.tq * s.tk)
+		pp.Stride = stride
+		ds = append(ds, gpu.Dispatch{Kernel: ks[0], Bindings: []gpu.Binding{gpu.Bind(tt[0]), gpu.Bind(tt[1]), srange}, Params: gpu.Params(pp), Groups: [3]uint32{g, 1, 1}})
+		g, stride = kernels.Groups1D(r[1] * s.tq)
+		ds = append(ds, gpu.Dispatch{Kernel: ks[1], Bindings: []gpu.Binding{srange, srange}, Groups: [3]uint32{g, 1, 1},
+			Params: gpu.Params(kernels.SoftmaxParams{Rows: uint32(r[1] * s.tq), Cols: uint32(s.tk), Stride: stride, Scale: 1})})
+		g, stride = kernels.Groups1D(r[1] * s.tq * s.d)
+		pp.Stride = stride
+		ds = append(ds, gpu.Dispatch{Kernel: ks[2], Bindings: []gpu.Binding{srange, gpu.Bind(tt[2]), gpu.Bind(tt[3])}, Params: gpu.Params(pp), Groups: [3]uint32{g, 1, 1}})
+	}
+	if err := runOnce(d, ds...); err != nil {
+		return Comparison{}, err
+	}
+	got, err := tt[3].Float32s()
+	if err != nil {
+		return Comparison{}, err
+	}
+	scores := make([]float32, pairs*s.tq*s.tk)
+	kernels.AttentionScoresCPU(p, q, k, scores)
+	kernels.SoftmaxCPU(kernels.SoftmaxParams{Rows: uint32(pairs * s.tq), Cols: uint32(s.tk), Scale: 1}, scores, scores)
+	cpu := make([]float32, len(q))
+	kernels.AttentionPVCPU(p, scores, v, cpu)
+	return compareAttention(s, p, q, k, v, got, cpu, nil), nil
+}

@@ -1,0 +1,299 @@
+package conformance
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+
+	"github.com/sdgo/sdgo/gpu"
+	"github.com/sdgo/sdgo/kernels"
+)
+
+// convShape is one conv case.
+type convShape struct {
+	n, cin, h, w, cout, k, stride int
+	padT, padL                    int
+	oh, ow                        int // 0: symmetric padding (h+2·pad−k)/stride+1
+	oy0, rows                     int // rows 0: all
+	bias, res                     bool
+	note                          string
+}
+
+func (s convShape) params(f16 bool) kernels.ConvParams {
+	p := kernels.NewConvParams(s.n, s.cin, s.h, s.w, s.cout, s.k, s.stride, s.padT, f16, s.bias, s.res)
+	p.PadL = uint32(s.padL)
+	if s.oh != 0 {
+		p.OH, p.OW = uint32(s.oh), uint32(s.ow)
+	}
+	p.Rows = p.OH
+	if s.rows != 0 {
+		p.OY0, p.Rows = uint32(s.oy0), uint32(s.rows)
+	}
+	return p
+}
+
+func (s convShape) String() string {
+	str := fmt.Sprintf("%d*%dx%dx%d>%d k%ds%d", s.n, s.cin, s.h, s.w, s.cout, s.k, s.stride)
+	if s.padT != s.padL || s.oh != 0 {
+		str += fmt.Sprintf(" p%d,%d o%dx%d", s.padT, s.padL, s.oh, s.ow)
+	}
+	if s.rows != 0 {
+		str += fmt.Sprintf(" rows%d+%d", s.oy0, s.rows)
+	}
+	if s.bias {
+		str += "+b"
+	}
+	if s.res {
+		str += "+r"
+	}
+	if s.note != "" {
+		str += " " + s.note
+	}
+	return str
+}
+
+// convQuick are small shapes: 1×1, 3×3 stride 1 and 2, the asymmetric VAE downsample, odd
+// Cin (odd fp16 rows), primes, a batch, a row range.
+var convQuick = []convShape{
+	{n: 1, cin: 1, h: 1, w: 1, cout: 1, k: 1, stride: 1},
+	{n: 1, cin: 3, h: 7, w: 5, cout: 5, k: 3, stride: 1, padT: 1, padL: 1, bias: true},
+	{n: 2, cin: 4, h: 9, w: 11, cout: 67, k: 3, stride: 1, padT: 1, padL: 1, bias: true, res: true},
+	{n: 1, cin: 13, h: 10, w: 9, cout: 17, k: 3, stride: 2, padT: 1, padL: 1, bias: true},
+	{n: 1, cin: 5, h: 10, w: 12, cout: 7, k: 3, stride: 2, oh: 5, ow: 6, bias: true, note: "vae down"},
+	{n: 2, cin: 19, h: 6, w: 7, cout: 70, k: 1, stride: 1, bias: true, res: true},
+	{n: 1, cin: 6, h: 11, w: 8, cout: 9, k: 3, stride: 1, padT: 1, padL: 1, oy0: 4, rows: 5, bias: true},
+}
+
+// convSD lists conv shapes of SD 1.5/2.1 at 512×512 (UNet at latent 64×64, VAE decoder and
+// encoder at image scale), one image (CFG doubles N for the UNet).
+var convSD = []convShape{
+	{1, 4, 64, 64, 320, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet conv_in"},
+	{1, 320, 64, 64, 320, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "unet 320@64"},
+	{1, 320, 64, 64, 320, 3, 2, 1, 1, 0, 0, 0, 0, true, false, "unet down 64>32"},
+	{1, 320, 32, 32, 640, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet 320>640@32"},
+	{1, 320, 32, 32, 640, 1, 1, 0, 0, 0, 0, 0, 0, true, false, "unet skip 1x1"},
+	{1, 640, 32, 32, 640, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "unet 640@32"},
+	{1, 640, 32, 32, 640, 3, 2, 1, 1, 0, 0, 0, 0, true, false, "unet down 32>16"},
+	{1, 640, 16, 16, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet 640>1280@16"},
+	{1, 1280, 16, 16, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "unet 1280@16"},
+	{1, 1280, 16, 16, 1280, 3, 2, 1, 1, 0, 0, 0, 0, true, false, "unet down 16>8"},
+	{1, 1280, 8, 8, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "unet 1280@8"},
+	{1, 2560, 8, 8, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet up 2560@8"},
+	{1, 2560, 16, 16, 1280, 1, 1, 0, 0, 0, 0, 0, 0, true, false, "unet up skip 2560@16"},
+	{1, 1920, 32, 32, 640, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet up 1920@32"},
+	{1, 960, 64, 64, 320, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet up 960@64"},
+	{1, 640, 64, 64, 640, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet upsample conv@64"},
+	{1, 320, 64, 64, 4, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet conv_out"},
+	{1, 320, 64, 64, 320, 1, 1, 0, 0, 0, 0, 0, 0, true, true, "sd15 proj 1x1"},
+	{1, 4, 64, 64, 512, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "vae dec conv_in"},
+	{1, 512, 64, 64, 512, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "vae dec 512@64"},
+	{1, 512, 256, 256, 256, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "vae dec 512>256@256"},
+	{1, 256, 512, 512, 128, 1, 1, 0, 0, 0, 0, 0, 0, true, false, "vae dec skip@512"},
+	{1, 128, 512, 512, 128, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "vae dec 128@512"},
+	{1, 128, 512, 512, 3, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "vae dec conv_out"},
+	{1, 3, 512, 512, 128, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "vae enc conv_in"},
+	{1, 128, 512, 512, 128, 3, 2, 0, 0, 256, 256, 0, 0, true, false, "vae enc down"},
+	{1, 512, 64, 64, 8, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "vae enc conv_out"},
+}
+
+func init() {
+	for _, v := range kernels.ConvVariants() {
+		for _, f16 := range []bool{false, true} {
+			spec, _ := kernels.ConvKernel(v, f16)
+			for _, s := range convQuick {
+				register(Case{Kernel: spec.Name, Shape: s.String(), Run: func(d *gpu.Device) (Comparison, error) {
+					return checkConv(d, v, f16, s, false)
+				}})
+			}
+			for _, s := range convSD {
+				register(Case{Kernel: spec.Name, Shape: s.String(), Slow: true, Run: func(d *gpu.Device) (Comparison, error) {
+					return checkConv(d, v, f16, s, true)
+				}})
+			}
+		}
+	}
+}
+
+// checkConv runs one conv case: X and R N(0,1), weights N(0, 1/K) (rounded to half for
+// fp16) so outputs have unit scale; the tolerance is gemmTol(K). sample compares 4096
+// random outputs (full-size shapes) instead of all of them.
+func checkConv(d *gpu.Device, variant string, f16 bool, s convShape, sample bool) (Comparison, error) {
+	spec, err := kernels.ConvKernel(variant, f16)
+	if err != nil {
+		return Comparison{}, err
+	}
+	kern, err := d.Kernel(spec)
+	if err != nil {
+		return Comparison{}, err
+	}
+	p := s.params(f16)
+	K := int(p.Cin * p.KH * p.KW)
+	seed := int64(s.cin*7919 + s.h*104729 + s.cout*31 + s.k + s.stride)
+	x := randn(seed, s.n*s.cin*s.h*s.w, 1)
+	w := randn(seed+1, s.cout*K, float32(1/math.Sqrt(float64(K))))
+	if f16 {
+		for i := range w {
+			w[i] = kernels.RoundF16(w[i])
+		}
+	}
+	bias := randn(seed+2, s.cout, 0.5)
+	ylen := s.n * s.cout * int(p.OH*p.OW)
+	r := randn(seed+3, ylen, 1)
+	var words []uint32
+	if f16 {
+		words = kernels.PackF16Rows(w, s.cout, K)
+	} else {
+		words = kernels.F32Words(w)
+	}
+	tx, err := upload(d, x)
+	if err != nil {
+		return Comparison{}, err
+	}
+	defer tx.Free()
+	tw, err := d.Alloc(int64(4 * len(words)))
+	if err != nil {
+		return Comparison{}, err
+	}
+	defer tw.Free()
+	if err := tw.Write(0, wordBytes(words)); err != nil {
+		return Comparison{}, err
+	}
+	tb, err := upload(d, bias)
+	if err != nil {
+		return Comparison{}, err
+	}
+	defer tb.Free()
+	tr, err := upload(d, r)
+	if err != nil {
+		return Comparison{}, err
+	}
+	defer tr.Free()
+	// Y starts as a sentinel so rows outside the dispatch's range can be checked untouched.
+	ty, err := upload(d, make([]float32, ylen))
+	if err != nil {
+		return Comparison{}, err
+	}
+	defer ty.Free()
+	// Inputs larger than the device's maxStorageBufferRange (the VAE decoder's 256→128
+	// shortcut at 512²: 256 MiB) are split over input channels: each part binds its slab
+	// of X and its weight columns, and every part after the first accumulates into Y
+	// through the residual binding (R = Y).
+	xBytes := int64(4 * s.cin * s.h * s.w)
+	parts := int((int64(s.n)*xBytes + d.Info.MaxStorageBufferRange - 1) / d.Info.MaxStorageBufferRange)
+	if parts <= 1 {
+		err = runOnce(d, gpu.Dispatch{Kernel: kern,
+			Bindings: []gpu.Binding{gpu.Bind(tx), gpu.Bind(tw), gpu.Bind(tb), gpu.Bind(tr), gpu.Bind(ty)},
+			Params:   gpu.Params(p), Groups: kernels.ConvGroups(variant, p)})
+	} else {
+		if s.n != 1 || s.cin%parts != 0 {
+			return Comparison{}, fmt.Errorf("split demo needs N=1 and Cin divisible by %d", parts)
+		}
+		var ds []gpu.Dispatch
+		var slices []*gpu.Tensor
+		defer func() {
+			for _, t := range slices {
+				t.Free()
+			}
+		}()
+		khw := s.k * s.k
+		per := s.cin / parts
+		plane := int64(4 * s.h * s.w)
+		for i := 0; i < parts; i++ {
+			c0, c1 := i*per, (i+1)*per
+			ws := kernels.ConvWeightSlice(w, s.cout, s.cin, khw, c0, c1)
+			var wsw []uint32
+			if f16 {
+				wsw = kernels.PackF16Rows(ws, s.cout, per*khw)
+			} else {
+				wsw = kernels.F32Words(ws)
+			}
+			tws, err := d.Alloc(int64(4 * len(wsw)))
+			if err != nil {
+				return Comparison{}, err
+			}
+			slices = append(slices, tws)
+			if err := tws.Write(0, wordBytes(wsw)); err != nil {
+				return Comparison{}, err
+			}
+			pi := p
+			pi.Cin = uint32(per)
+			r := tr
+			if i > 0 {
+				pi.Flags &^= kernels.ConvBias
+				pi.Flags |= kernels.ConvResidual
+				r = ty
+			}
+			ds = append(ds, gpu.Dispatch{Kernel: kern,
+				Bindings: []gpu.Binding{gpu.BindRange(tx, int64(c0)*plane, int64(c1-c0)*plane), gpu.Bind(tws), gpu.Bind(tb), gpu.Bind(r), gpu.Bind(ty)},
+				Params:   gpu.Params(pi), Groups: kernels.ConvGroups(variant, pi)})
+		}
+		err = runOnce(d, ds...)
+	}
+	if err != nil {
+		return Comparison{}, err
+	}
+	full, err := ty.Float32s()
+	if err != nil {
+		return Comparison{}, err
+	}
+	var at [][4]uint32
+	if sample {
+		rng := rand.New(rand.NewSource(seed))
+		for i := 0; i < 4096; i++ {
+			at = append(at, [4]uint32{uint32(rng.Intn(s.n)), uint32(rng.Intn(s.cout)), p.OY0 + uint32(rng.Intn(int(p.Rows))), uint32(rng.Intn(int(p.OW)))})
+		}
+	} else {
+		// every output, including rows outside [OY0, OY0+Rows), which must stay 0
+		for b := 0; b < s.n; b++ {
+			for co := 0; co < s.cout; co++ {
+				for oy := 0; oy < int(p.OH); oy++ {
+					for ox := 0; ox < int(p.OW); ox++ {
+						at = append(at, [4]uint32{uint32(b), uint32(co), uint32(oy), uint32(ox)})
+					}
+				}
+			}
+		}
+	}
+	inRange := func(oy uint32) bool { return oy >= p.OY0 && oy < p.OY0+p.Rows }
+	var cpuAt [][4]uint32
+	for _, e := range at {
+		if inRange(e[2]) {
+			cpuAt = append(cpuAt, e)
+		}
+	}
+	cpuFull := make([]float32, ylen)
+	kernels.ConvCPUAt(p, x, words, bias, r, cpuFull, cpuAt)
+	got := make([]float32, len(at))
+	cpu := make([]float32, len(at))
+	want := make([]float64, len(at))
+	for i, e := range at {
+		b, co, oy, ox := int(e[0]), int(e[1]), int(e[2]), int(e[3])
+		idx := ((b*s.cout+co)*int(p.OH)+oy)*int(p.OW) + ox
+		got[i], cpu[i] = full[idx], cpuFull[idx]
+		if !inRange(e[2]) {
+			continue // want 0
+		}
+		acc := 0.0
+		for ci := 0; ci < s.cin; ci++ {
+			for ky := 0; ky < s.k; ky++ {
+				iy := oy*s.stride + ky - int(p.PadT)
+				for kx := 0; kx < s.k; kx++ {
+					ix := ox*s.stride + kx - int(p.PadL)
+					if iy < 0 || ix < 0 || iy >= s.h || ix >= s.w {
+						continue
+					}
+					acc += float64(x[((b*s.cin+ci)*s.h+iy)*s.w+ix]) * float64(w[co*K+(ci*s.k+ky)*s.k+kx])
+				}
+			}
+		}
+		if s.bias {
+			acc += float64(bias[co])
+		}
+		if s.res {
+			acc += float64(r[idx])
+		}
+		want[i] = acc
+	}
+	atol, rtol := gemmTol(K)
+	return Compare(got, cpu, want, atol, rtol), nil
+}

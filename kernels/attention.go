@@ -1,0 +1,502 @@
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/goki/mat32"
+)
+
+// Attention: O = softmax(Scale·Q·Kᵀ [+ causal mask])·V per (batch, head), with
+//
+//	Q [B, Tq, ·] rows of QRow floats, head h at columns [h·D, (h+1)·D)
+//	K, V [B, Tk, ·] rows of KRow floats (the same stride for both), head h likewise
+//	O [B, Tq, ·] rows of ORow floats
+//
+// i.e. the projections' natural token-major output (QRow = KRow = ORow = H·D), so no
+// transposes are needed around it; a fused QKV projection [B, T, 3·H·D] works too, with
+// QRow = KRow = 3·H·D and the K and V bindings offset by H·D and 2·H·D floats.
+// The causal mask lets query i see keys j ≤ i + (Tk − Tq) (CLIP: Tq = Tk); causal
+// attention requires Tk ≥ Tq.
+//
+// FlashAttention never materialises the score matrix: each thread owns ATT_R query rows
+// (their q vectors and output accumulators in registers/private memory) and streams the
+// keys in blocks of 8 with an online softmax (running max m and sum l; when the max
+// grows, l and the accumulators are rescaled by exp(m_old − m_new)). Its memory is that
+// of Q, K, V and O: nothing grows with Tq·Tk. Variants with the head dim compiled in
+// (40, 64, 80, 160: SD1.x and SD2.x) unroll the inner loops and block 4 (2 for 160)
+// query rows per thread so each uniform K/V load feeds several FMAs; the generic kernel
+// takes any D ≤ 512 (the VAE's single 512-wide head) from Params.
+//
+// The naive reference (AttentionScores → Softmax → AttentionPV) materialises
+// S [pairs, Tq, Tk] for the (batch, head) pairs [BH0, BH0+NBH) — B·H·Tq·Tk·4 bytes for
+// all of them — and exists for tests and the benchmark comparison.
+
+// NewAttentionParams fills AttentionParams for the plain layout (rows of H·D floats)
+// with Scale 1/√D, covering all (batch, head) pairs.
+func NewAttentionParams(b, tq, tk, h, d int, causal bool) AttentionParams {
+	p := AttentionParams{B: uint32(b), Tq: uint32(tq), Tk: uint32(tk), H: uint32(h), D: uint32(d),
+		QRow: uint32(h * d), KRow: uint32(h * d), ORow: uint32(h * d),
+		Scale: 1 / mat32.Sqrt(float32(d)), NBH: uint32(b * h)}
+	if causal {
+		p.Causal = 1
+	}
+	return p
+}
+
+// FlashAttentionLocal is the workgroup size of the flash kernels.
+const FlashAttentionLocal = 8
+
+// flashVariant is a flash kernel compiled for one head dim and its query rows per thread.
+type flashVariant struct {
+	spec Spec
+	rows int
+}
+
+var flashVariants = map[int]flashVariant{
+	40:  {FlashAttentionD40, 4},
+	64:  {FlashAttentionD64, 2},
+	80:  {FlashAttentionD80, 2},
+	160: {FlashAttentionD160, 1},
+}
+
+// FlashAttentionMaxD is the largest head dim of the generic flash kernel.
+const FlashAttentionMaxD = 512
+
+// FlashAttentionFor returns the flash kernel for head dim d (a specialised variant when
+// there is one, else the generic kernel) and its workgroup counts for p.
+func FlashAttentionFor(p AttentionParams) (Spec, [3]uint32, error) {
+	spec, rows := FlashAttention, 1
+	if v, ok := flashVariants[int(p.D)]; ok {
+		spec, rows = v.spec, v.rows
+	} else if p.D == 0 || p.D > FlashAttentionMaxD {
+		return Spec{}, [3]uint32{}, fmt.Errorf("flash attention: head dim %d not in 1..%d", p.D, FlashAttentionMaxD)
+	}
+	if p.Causal != 0 && p.Tk < p.Tq {
+		return Spec{}, [3]uint32{}, fmt.Errorf("flash attention: causal mask needs Tk (%d) ≥ Tq (%d)", p.Tk, p.Tq)
+	}
+	per := uint32(FlashAttentionLocal * rows)
+	return spec, [3]uint32{(p.Tq + per - 1) / per, p.H, p.B}, nil
+}
+
+//gosl: start cpuonly
+
+// Go-side storage buffers of the naive attention kernels.
+var AsQ, AsK, AsS, ApP, ApV, ApO []float32
+
+//gosl: end cpuonly
+
+//gosl: start attparams
+
+// AttentionParams are the push constants of every attention kernel.
+type AttentionParams struct {
+	B  uint32
+	Tq uint32
+	Tk uint32
+	H  uint32
+	// D is the head dim (ignored by the variants that compile it in).
+	D    uint32
+	QRow uint32
+	KRow uint32
+	ORow uint32
+	// Causal is 1 for the causal mask (CLIP's text encoder), else 0.
+	Causal uint32
+	// Scale multiplies Q·Kᵀ (1/√D).
+	Scale float32
+	// BH0 and NBH select the (batch, head) pairs b·H+h of the naive kernels' score
+	// tensor (ignored by FlashAttention).
+	BH0 uint32
+	NBH uint32
+	// Stride is the grid's thread count of the 1-D naive kernels.
+	Stride uint32
+	pad0   uint32
+	pad1   uint32
+	pad2   uint32
+}
+
+// AttnCausalOK reports whether key j is visible to query i (always without the mask).
+func AttnCausalOK(p *AttentionParams, i uint32, j uint32) bool {
+	if p.Causal == 0 {
+		return true
+	}
+	return j+p.Tq <= i+p.Tk
+}
+
+//gosl: end attparams
+
+//gosl: hlsl attscfam
+// #include "attparams.hlsl"
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> AsQ;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> AsK;
+// [[vk::binding(2, 0)]] RWStructuredBuffer<float> AsS;
+//gosl: end attscfam
+
+//gosl: start attscfam
+
+// AttnScoreAt sets score element e of the selected pairs: S = Scale·q·k, or −1e30 where
+// the causal mask hides the key.
+func AttnScoreAt(p *AttentionParams, e uint32) {
+	per := p.Tq * p.Tk
+	bh := p.BH0 + e/per
+	r := e % per
+	i := r / p.Tk
+	j := r % p.Tk
+	b := bh / p.H
+	h := bh % p.H
+	if !AttnCausalOK(p, i, j) {
+		AsS[e] = -1e30
+		return
+	}
+	qb := (b*p.Tq+i)*p.QRow + h*p.D
+	kb := (b*p.Tk+j)*p.KRow + h*p.D
+	s := float32(0)
+	for d := uint32(0); d < p.D; d++ {
+		s += AsQ[qb+d] * AsK[kb+d]
+	}
+	AsS[e] = s * p.Scale
+}
+
+//gosl: end attscfam
+
+//gosl: hlsl attpvfam
+// #include "attparams.hlsl"
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> ApP;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> ApV;
+// [[vk::binding(2, 0)]] RWStructuredBuffer<float> ApO;
+//gosl: end attpvfam
+
+//gosl: start attpvfam
+
+// AttnPVAt sets output element e of the selected pairs, e over [pairs, Tq, D]:
+// O = Σ_j P[i, j]·V[j].
+func AttnPVAt(p *AttentionParams, e uint32) {
+	per := p.Tq * p.D
+	pr := e / per
+	bh := p.BH0 + pr
+	r := e % per
+	i := r / p.D
+	d := r % p.D
+	b := bh / p.H
+	h := bh % p.H
+	pb := (pr*p.Tq + i) * p.Tk
+	vb := b*p.Tk*p.KRow + h*p.D + d
+	s := float32(0)
+	for j := uint32(0); j < p.Tk; j++ {
+		s += ApP[pb+j] * ApV[vb+j*p.KRow]
+	}
+	ApO[(b*p.Tq+i)*p.ORow+h*p.D+d] = s
+}
+
+//gosl: end attpvfam
+
+//gosl: hlsl attention_scores
+/*
+#include "attscfam.hlsl"
+[[vk::push_constant]] cbuffer PC { AttentionParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	AttentionParams p = P;
+	uint n = p.NBH * p.Tq * p.Tk;
+	for (uint e = id.x; e < n; e += p.Stride) {
+		AttnScoreAt(p, e);
+	}
+}
+*/
+//gosl: end attention_scores
+
+//gosl: hlsl attention_pv
+/*
+#include "attpvfam.hlsl"
+[[vk::push_constant]] cbuffer PC { AttentionParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	AttentionParams p = P;
+	uint n = p.NBH * p.Tq * p.D;
+	for (uint e = id.x; e < n; e += p.Stride) {
+		AttnPVAt(p, e);
+	}
+}
+*/
+//gosl: end attention_pv
+
+//gosl: hlsl flash_attention
+/*
+// // sdgo:variant flash_attention_d40 -DHEAD_DIM=40 -DATT_R=4
+// // sdgo:variant flash_attention_d64 -DHEAD_DIM=64 -DATT_R=2
+// // sdgo:variant flash_attention_d80 -DHEAD_DIM=80 -DATT_R=2
+// // sdgo:variant flash_attention_d160 -DHEAD_DIM=160 -DATT_R=1
+#include "attparams.hlsl"
+[[vk::binding(0, 0)]] RWStructuredBuffer<float> FaQ;
+[[vk::binding(1, 0)]] RWStructuredBuffer<float> FaK;
+[[vk::binding(2, 0)]] RWStructuredBuffer<float> FaV;
+[[vk::binding(3, 0)]] RWStructuredBuffer<float> FaO;
+[[vk::push_constant]] cbuffer PC { AttentionParams P; };
+#ifndef ATT_R
+#define ATT_R 1
+#endif
+#define KB 8
+#define WG 8
+#ifdef HEAD_DIM
+// // The head dim is compiled in: the output accumulators acc[r][d] are indexed by
+// // constants only (the d loops over them are unrolled), so they live in registers;
+// // Q·Kᵀ runs a dynamic d loop with per-lane q loads and uniform K loads into the
+// // ATT_R×KB score block, P·V only uniform V loads.
+[numthreads(WG, 1, 1)]
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+	AttentionParams p = P;
+	uint b = gid.z;
+	uint h = gid.y;
+	uint q0 = gid.x * (WG * ATT_R);
+	uint qc[ATT_R];
+	uint qoff[ATT_R];
+	float acc[ATT_R][HEAD_DIM];
+	float m[ATT_R];
+	float l[ATT_R];
+	[unroll] for (uint r = 0; r < ATT_R; r++) {
+		qc[r] = min(q0 + r * WG + lid.x, p.Tq - 1);
+		qoff[r] = (b * p.Tq + qc[r]) * p.QRow + h * HEAD_DIM;
+		m[r] = -1e30;
+		l[r] = 0;
+		[unroll] for (uint d = 0; d < HEAD_DIM; d++) { acc[r][d] = 0; }
+	}
+	uint kEnd = p.Tk;
+	if (p.Causal != 0) {
+		kEnd = min(p.Tk, min(q0 + WG * ATT_R, p.Tq) + p.Tk - p.Tq);
+	}
+	uint kvb = b * p.Tk * p.KRow + h * HEAD_DIM;
+	[loop] for (uint j0 = 0; j0 < kEnd; j0 += KB) {
+		uint kr[KB];
+		[unroll] for (uint jj = 0; jj < KB; jj++) { kr[jj] = kvb + min(j0 + jj, p.Tk - 1) * p.KRow; }
+		float s[ATT_R][KB];
+		[unroll] for (uint r = 0; r < ATT_R; r++) {
+			[unroll] for (uint jj = 0; jj < KB; jj++) { s[r][jj] = 0; }
+		}
+		[loop] for (uint d = 0; d < HEAD_DIM; d++) {
+			float kv[KB];
+			[unroll] for (uint jj = 0; jj < KB; jj++) { kv[jj] = FaK[kr[jj] + d]; }
+			[unroll] for (uint r = 0; r < ATT_R; r++) {
+				float qd = FaQ[qoff[r] + d];
+				[unroll] for (uint jj = 0; jj < KB; jj++) { s[r][jj] = mad(qd, kv[jj], s[r][jj]); }
+			}
+		}
+		[unroll] for (uint r = 0; r < ATT_R; r++) {
+			float mb = m[r];
+			[unroll] for (uint jj = 0; jj < KB; jj++) {
+				uint j = j0 + jj;
+				bool ok = j < kEnd && (p.Causal == 0 || j + p.Tq <= qc[r] + p.Tk);
+				s[r][jj] = ok ? s[r][jj] * p.Scale : -1e30;
+				mb = max(mb, s[r][jj]);
+			}
+			float corr = exp(m[r] - mb);
+			m[r] = mb;
+			float ls = l[r] * corr;
+			[unroll] for (uint jj = 0; jj < KB; jj++) {
+				float e = s[r][jj] > -1e29 ? exp(s[r][jj] - mb) : 0;
+				s[r][jj] = e;
+				ls += e;
+			}
+			l[r] = ls;
+			[unroll] for (uint d = 0; d < HEAD_DIM; d++) { acc[r][d] *= corr; }
+		}
+		[loop] for (uint jj = 0; jj < KB; jj++) {
+			uint vr = kvb + min(j0 + jj, p.Tk - 1) * p.KRow;
+			float pr[ATT_R];
+			[unroll] for (uint r = 0; r < ATT_R; r++) { pr[r] = s[r][0]; }
+			[unroll] for (uint t = 1; t < KB; t++) {
+				if (jj == t) {
+					[unroll] for (uint r = 0; r < ATT_R; r++) { pr[r] = s[r][t]; }
+				}
+			}
+			[unroll] for (uint d = 0; d < HEAD_DIM; d++) {
+				float vv = FaV[vr + d];
+				[unroll] for (uint r = 0; r < ATT_R; r++) { acc[r][d] = mad(pr[r], vv, acc[r][d]); }
+			}
+		}
+	}
+	[unroll] for (uint r = 0; r < ATT_R; r++) {
+		uint qi = q0 + r * WG + lid.x;
+		if (qi < p.Tq) {
+			float inv = 1 / l[r];
+			uint ob = (b * p.Tq + qi) * p.ORow + h * HEAD_DIM;
+			[unroll] for (uint d = 0; d < HEAD_DIM; d++) { FaO[ob + d] = acc[r][d] * inv; }
+		}
+	}
+}
+#else
+// // Generic head dim (≤ 512): the same algorithm with the accumulators in private
+// // arrays indexed by a runtime d (slower on lavapipe, any D).
+[numthreads(WG, 1, 1)]
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+	AttentionParams p = P;
+	uint b = gid.z;
+	uint h = gid.y;
+	uint q0 = gid.x * WG;
+	uint qc = min(q0 + lid.x, p.Tq - 1);
+	uint qoff = (b * p.Tq + qc) * p.QRow + h * p.D;
+	float acc[512];
+	for (uint d = 0; d < p.D; d++) { acc[d] = 0; }
+	float m = -1e30;
+	float l = 0;
+	uint kEnd = p.Tk;
+	if (p.Causal != 0) {
+		kEnd = min(p.Tk, min(q0 + WG, p.Tq) + p.Tk - p.Tq);
+	}
+	uint kvb = b * p.Tk * p.KRow + h * p.D;
+	for (uint j0 = 0; j0 < kEnd; j0 += KB) {
+		uint kr[KB];
+		[unroll] for (uint jj = 0; jj < KB; jj++) { kr[jj] = kvb + min(j0 + jj, p.Tk - 1) * p.KRow; }
+		float s[KB];
+		[unroll] for (uint jj = 0; jj < KB; jj++) { s[jj] = 0; }
+		for (uint d = 0; d < p.D; d++) {
+			float qd = FaQ[qoff + d];
+			[unroll] for (uint jj = 0; jj < KB; jj++) { s[jj] = mad(qd, FaK[kr[jj] + d], s[jj]); }
+		}
+		float mb = m;
+		[unroll] for (uint jj = 0; jj < KB; jj++) {
+			uint j = j0 + jj;
+			bool ok = j < kEnd && (p.Causal == 0 || j + p.Tq <= qc + p.Tk);
+			s[jj] = ok ? s[jj] * p.Scale : -1e30;
+			mb = max(mb, s[jj]);
+		}
+		float corr = exp(m - mb);
+		m = mb;
+		float ls = l * corr;
+		[unroll] for (uint jj = 0; jj < KB; jj++) {
+			float e = s[jj] > -1e29 ? exp(s[jj] - mb) : 0;
+			s[jj] = e;
+			ls += e;
+		}
+		l = ls;
+		for (uint d = 0; d < p.D; d++) {
+			float a = acc[d] * corr;
+			[unroll] for (uint jj = 0; jj < KB; jj++) { a = mad(s[jj], FaV[kr[jj] + d], a); }
+			acc[d] = a;
+		}
+	}
+	uint qi = q0 + lid.x;
+	if (qi < p.Tq) {
+		float inv = 1 / l;
+		uint ob = (b * p.Tq + qi) * p.ORow + h * p.D;
+		for (uint d = 0; d < p.D; d++) { FaO[ob + d] = acc[d] * inv; }
+	}
+}
+#endif
+*/
+//gosl: end flash_attention
+
+// FlashAttention is the generic flash kernel (any D ≤ 512, one query row per thread):
+// binding 0 Q, 1 K, 2 V (read), 3 O (written). Params AttentionParams; groups from
+// FlashAttentionFor.
+var FlashAttention = Spec{Name: "flash_attention", Reads: 3, Writes: 1, ParamsSize: 64, Local: [3]uint32{FlashAttentionLocal, 1, 1}}
+
+// FlashAttentionD40 etc. are FlashAttention compiled for one head dim (Params.D must
+// match); use FlashAttentionFor to pick.
+var (
+	FlashAttentionD40  = Spec{Name: "flash_attention_d40", Reads: 3, Writes: 1, ParamsSize: 64, Local: [3]uint32{FlashAttentionLocal, 1, 1}}
+	FlashAttentionD64  = Spec{Name: "flash_attention_d64", Reads: 3, Writes: 1, ParamsSize: 64, Local: [3]uint32{FlashAttentionLocal, 1, 1}}
+	FlashAttentionD80  = Spec{Name: "flash_attention_d80", Reads: 3, Writes: 1, ParamsSize: 64, Local: [3]uint32{FlashAttentionLocal, 1, 1}}
+	FlashAttentionD160 = Spec{Name: "flash_attention_d160", Reads: 3, Writes: 1, ParamsSize: 64, Local: [3]uint32{FlashAttentionLocal, 1, 1}}
+)
+
+// AttentionScores is the naive reference's first pass: S[pair, i, j] = Scale·q_i·k_j
+// (−1e30 where masked) for the pairs [BH0, BH0+NBH): binding 0 Q, 1 K (read), 2 S
+// [NBH, Tq, Tk] (written). Groups1D(NBH·Tq·Tk). Follow with Softmax (Rows NBH·Tq, Cols
+// Tk, Scale 1) in place.
+var AttentionScores = Spec{Name: "attention_scores", Reads: 2, Writes: 1, ParamsSize: 64, Local: [3]uint32{Local1D, 1, 1}}
+
+// AttentionPV is the naive reference's last pass: O = P·V for the pairs: binding 0 P
+// [NBH, Tq, Tk], 1 V (read), 2 O (written). Groups1D(NBH·Tq·D).
+var AttentionPV = Spec{Name: "attention_pv", Reads: 2, Writes: 1, ParamsSize: 64, Local: [3]uint32{Local1D, 1, 1}}
+
+// AttentionScoresCPU is the CPU reference of AttentionScores.
+func AttentionScoresCPU(p AttentionParams, q, k, s []float32) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	AsQ, AsK, AsS = q, k, s
+	for e := uint32(0); e < p.NBH*p.Tq*p.Tk; e++ {
+		AttnScoreAt(&p, e)
+	}
+	AsQ, AsK, AsS = nil, nil, nil
+}
+
+// AttentionPVCPU is the CPU reference of AttentionPV.
+func AttentionPVCPU(p AttentionParams, pr, v, o []float32) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	ApP, ApV, ApO = pr, v, o
+	for e := uint32(0); e < p.NBH*p.Tq*p.D; e++ {
+		AttnPVAt(&p, e)
+	}
+	ApP, ApV, ApO = nil, nil, nil
+}
+
+// FlashAttentionCPU is the CPU reference of the flash kernels: the same online softmax
+// over blocks of 8 keys, in the same order of operations, one query row at a time.
+func FlashAttentionCPU(p AttentionParams, q, k, v, o []float32) {
+	const kb = 8
+	d := int(p.D)
+	qv := make([]float32, d)
+	acc := make([]float32, d)
+	var s [kb]float32
+	for b := uint32(0); b < p.B; b++ {
+		for h := uint32(0); h < p.H; h++ {
+			kvb := int(b*p.Tk*p.KRow + h*p.D)
+			for i := uint32(0); i < p.Tq; i++ {
+				qb := int((b*p.Tq+i)*p.QRow + h*p.D)
+				for x := 0; x < d; x++ {
+					qv[x] = q[qb+x]
+					acc[x] = 0
+				}
+				m, l := float32(-1e30), float32(0)
+				kEnd := p.Tk
+				if p.Causal != 0 {
+					kEnd = min(p.Tk, i+1+p.Tk-p.Tq)
+				}
+				for j0 := uint32(0); j0 < kEnd; j0 += kb {
+					mb := m
+					for jj := uint32(0); jj < kb; jj++ {
+						j := j0 + jj
+						if j >= kEnd || !AttnCausalOK(&p, i, j) {
+							s[jj] = -1e30
+							continue
+						}
+						kr := kvb + int(j*p.KRow)
+						t := float32(0)
+						for x := 0; x < d; x++ {
+							t += qv[x] * k[kr+x]
+						}
+						s[jj] = t * p.Scale
+						mb = max(mb, s[jj])
+					}
+					corr := mat32.Exp(m - mb)
+					m = mb
+					l *= corr
+					for jj := range s {
+						if s[jj] > -1e29 {
+							s[jj] = mat32.Exp(s[jj] - mb)
+						} else {
+							s[jj] = 0
+						}
+						l += s[jj]
+					}
+					for x := 0; x < d; x++ {
+						acc[x] *= corr
+					}
+					for x := 0; x < d; x++ {
+						a := acc[x]
+						for jj := uint32(0); jj < kb; jj++ {
+							if s[jj] != 0 {
+								a += s[jj] * v[kvb+int((j0+jj)*p.KRow)+x]
+							}
+						}
+						acc[x] = a
+					}
+				}
+				ob := int((b*p.Tq+i)*p.ORow + h*p.D)
+				inv := 1 / l
+				for x := 0; x < d; x++ {
+					o[ob+x] = acc[x] * inv
+				}
+			}
+		}
+	}
+}

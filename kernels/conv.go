@@ -1,0 +1,452 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"os"
+)
+
+// Conv2d, NCHW, as an implicit GEMM (no im2col buffer), fp32 accumulation:
+//
+//   Y[b,co,oy,ox] = bias[co] + Σ_{ci,ky,kx} W[co,ci,ky,kx]·X[b,ci,oy·S−PadT+ky,ox·S−PadL+kx] + R[b,co,oy,ox]
+//
+// with X read as 0 outside [0,H)×[0,W) (so any padding, symmetric or not: SD's
+// Downsample2D is 3×3 stride 2 PadT=PadL=1 with OH=H/2; the VAE encoder's downsample
+// pads (0,1,0,1) and is PadT=PadL=0, OH=(H−2)/2+1 — bottom/right padding is implied by
+// the output size). W is [Cout][Cin·KH·KW] fp32, or fp16 packed two per word with each
+// row padded to F16RowWords(Cin·KH·KW) words (see f16.go).
+//
+// Splitting for maxStorageBufferRange (128 MiB on lavapipe): one dispatch computes the
+// output rows [OY0, OY0+Rows) of every image and channel (all of X stays bound: it is the
+// layout that is too big only if X itself is). Where a binding is too large, split
+// (1) over the batch (bind image b alone, N=1), (2) over output channels (bind weight
+// rows, bias and the Y/R channel slab [c0,c1); N=1 keeps the slab contiguous), and
+// (3) over input channels: the first dispatch binds X[:, c0:c1] with Cin=c1−c0 and the
+// matching weight columns — which are not contiguous in W, so the caller repacks the
+// weight once per split — and each later dispatch adds its partial sum through the
+// residual (R = Y, read and written element by element by the same invocation, so the
+// in-place update is safe).
+
+//gosl: start cpuonly
+
+// ConvBufX, ConvBufW, ConvBufBias, ConvBufR and ConvBufY are the Go-side storage buffers
+// of the conv kernels (bindings 0..4). ConvBufW holds weight words (fp32 bits or fp16
+// pairs).
+var (
+	ConvBufX, ConvBufBias, ConvBufR, ConvBufY []float32
+	ConvBufW                                  []uint32
+)
+
+//gosl: end cpuonly
+
+//gosl: hlsl conv
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> ConvBufX;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<uint> ConvBufW;
+// [[vk::binding(2, 0)]] RWStructuredBuffer<float> ConvBufBias;
+// [[vk::binding(3, 0)]] RWStructuredBuffer<float> ConvBufR;
+// [[vk::binding(4, 0)]] RWStructuredBuffer<float> ConvBufY;
+//gosl: end conv
+
+//gosl: start conv
+
+// Flags of ConvParams.Flags.
+const (
+	// ConvBias adds bias[co] (binding 2).
+	ConvBias uint32 = 1
+	// ConvResidual adds R[b,co,oy,ox] (binding 3).
+	ConvResidual uint32 = 2
+	// ConvF16 marks fp16 weights; it must match the kernel variant (ConvKernel sets it).
+	ConvF16 uint32 = 4
+)
+
+// ConvParams are the push constants of the conv kernels (64 bytes).
+type ConvParams struct {
+	// N images of Cin channels of H×W in; Cout channels of OH×OW out.
+	N    uint32
+	Cin  uint32
+	H    uint32
+	W    uint32
+	Cout uint32
+	OH   uint32
+	OW   uint32
+	// KH×KW kernel, Stride, padding at the top and left (bottom/right follow from OH, OW).
+	KH     uint32
+	KW     uint32
+	Stride uint32
+	PadT   uint32
+	PadL   uint32
+	// The dispatch computes output rows [OY0, OY0+Rows) (Rows = OH for all).
+	OY0  uint32
+	Rows uint32
+	// Flags is a set of ConvBias, ConvResidual, ConvF16.
+	Flags uint32
+	pad0  uint32
+}
+
+// ConvK is the inner size Cin·KH·KW.
+func ConvK(p *ConvParams) uint32 {
+	return p.Cin * p.KH * p.KW
+}
+
+// ConvLdW is the row stride of the weight in words.
+func ConvLdW(p *ConvParams) uint32 {
+	if (p.Flags & ConvF16) != 0 {
+		return (ConvK(p) + 1) / 2
+	}
+	return ConvK(p)
+}
+
+// ConvLoadW returns weight element k of the row starting at word off.
+func ConvLoadW(p *ConvParams, off uint32, k uint32) float32 {
+	if (p.Flags & ConvF16) != 0 {
+		return f16tof32(ConvBufW[off+k/2] >> ((k & 1) * 16))
+	}
+	return math.Float32frombits(ConvBufW[off+k])
+}
+
+// ConvLoadX returns X[b,ci,iy,ix], 0 outside the image.
+func ConvLoadX(p *ConvParams, b uint32, ci uint32, iy int32, ix int32) float32 {
+	if iy < 0 || ix < 0 || iy >= int32(p.H) || ix >= int32(p.W) {
+		return 0
+	}
+	return ConvBufX[((b*p.Cin+ci)*p.H+uint32(iy))*p.W+uint32(ix)]
+}
+
+// ConvStore adds bias and residual to the inner product v of output (b, co, oy, ox) and
+// writes it.
+func ConvStore(p *ConvParams, b uint32, co uint32, oy uint32, ox uint32, v float32) {
+	if (p.Flags & ConvBias) != 0 {
+		v += ConvBufBias[co]
+	}
+	idx := ((b*p.Cout+co)*p.OH+oy)*p.OW + ox
+	if (p.Flags & ConvResidual) != 0 {
+		v += ConvBufR[idx]
+	}
+	ConvBufY[idx] = v
+}
+
+// ConvAt computes output (b, co, oy, ox) the simple way (the CPU reference), in the
+// weight's k order.
+func ConvAt(p *ConvParams, b uint32, co uint32, oy uint32, ox uint32) {
+	woff := co * ConvLdW(p)
+	acc := float32(0)
+	k := uint32(0)
+	for ci := uint32(0); ci < p.Cin; ci++ {
+		for ky := uint32(0); ky < p.KH; ky++ {
+			iy := int32(oy*p.Stride+ky) - int32(p.PadT)
+			for kx := uint32(0); kx < p.KW; kx++ {
+				ix := int32(ox*p.Stride+kx) - int32(p.PadL)
+				acc += ConvLoadX(p, b, ci, iy, ix) * ConvLoadW(p, woff, k)
+				k++
+			}
+		}
+	}
+	ConvStore(p, b, co, oy, ox, acc)
+}
+
+//gosl: end conv
+
+// The register-tiled conv for CPU devices (lavapipe): a workgroup is one SIMD row of 8
+// invocations (= one subgroup) computing CTM output pixels × 8·CTN output channels. Each
+// lane owns CTN output channels (lane + 8·j) and loads their weights itself; the input
+// values of the CTM pixels are loaded per lane (lane l loads pixel m0+8q+l, padding
+// tested per lane) and handed to every lane with subgroup broadcasts — the same trick
+// as gemm_reg (see there: loads are what costs on lavapipe). The k loop runs over the
+// taps (ky, kx) outside and input channels inside, so the pixel addresses are computed
+// once per tap.
+
+//gosl: hlsl conv_reg
+/*
+#include "conv.hlsl"
+[[vk::push_constant]] cbuffer PC { ConvParams P; };
+// // sdgo:variant conv_reg_f16 -DCONV_F16=1
+#ifndef CTM
+#define CTM 32
+#endif
+#ifndef CTN
+#define CTN 4
+#endif
+#define CQ (CTM / 8)
+#ifdef CONV_F16
+#define LOADW(off, k) f16tof32(ConvBufW[(off) + ((k) >> 1)] >> (((k) & 1) * 16))
+#else
+#define LOADW(off, k) asfloat(ConvBufW[(off) + (k)])
+#endif
+[numthreads(8, 1, 1)]
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+	ConvParams p = P;
+	uint KK = ConvK(p);
+	uint KHW = p.KH * p.KW;
+	uint HW = p.H * p.W;
+	uint ldw = ConvLdW(p);
+	uint c0 = gid.x * 8 * CTN + lid.x;
+	uint woff[CTN];
+	[unroll] for (uint j = 0; j < CTN; j++) { woff[j] = min(c0 + 8 * j, p.Cout - 1) * ldw; }
+	uint npix = p.Rows * p.OW;
+	uint M = p.N * npix;
+	uint m0 = gid.y * CTM;
+	// lane l holds pixel m0 + 8q + l of each group q
+	uint xb[CQ];
+	int iy0[CQ];
+	int ix0[CQ];
+	[unroll] for (uint q = 0; q < CQ; q++) {
+		uint m = min(m0 + 8 * q + lid.x, M - 1);
+		uint b = m / npix;
+		uint r = m % npix;
+		uint oy = p.OY0 + r / p.OW;
+		uint ox = r % p.OW;
+		xb[q] = b * p.Cin * HW;
+		iy0[q] = int(oy * p.Stride) - int(p.PadT);
+		ix0[q] = int(ox * p.Stride) - int(p.PadL);
+	}
+	float acc[CTM][CTN];
+	[unroll] for (uint i = 0; i < CTM; i++) { [unroll] for (uint j = 0; j < CTN; j++) { acc[i][j] = 0; } }
+	for (uint ky = 0; ky < p.KH; ky++) {
+		for (uint kx = 0; kx < p.KW; kx++) {
+			uint tap = ky * p.KW + kx;
+			uint xo[CQ];
+			float vf[CQ];
+			[unroll] for (uint q = 0; q < CQ; q++) {
+				int iy = iy0[q] + int(ky);
+				int ix = ix0[q] + int(kx);
+				bool ok = iy >= 0 && ix >= 0 && iy < int(p.H) && ix < int(p.W);
+				xo[q] = xb[q] + (ok ? uint(iy) * p.W + uint(ix) : 0);
+				vf[q] = ok ? 1.0 : 0.0;
+			}
+			uint ci = 0;
+			for (; ci + 2 <= p.Cin; ci += 2) {
+				uint k0 = ci * KHW + tap;
+				uint k1 = k0 + KHW;
+				float b0[CTN], b1[CTN];
+				[unroll] for (uint j = 0; j < CTN; j++) { b0[j] = LOADW(woff[j], k0); b1[j] = LOADW(woff[j], k1); }
+				float x0[CQ], x1[CQ];
+				[unroll] for (uint q = 0; q < CQ; q++) {
+					x0[q] = ConvBufX[xo[q] + ci * HW] * vf[q];
+					x1[q] = ConvBufX[xo[q] + (ci + 1) * HW] * vf[q];
+				}
+				[unroll] for (uint i = 0; i < CTM; i++) {
+					float a0 = WaveReadLaneAt(x0[i / 8], i % 8);
+					float a1 = WaveReadLaneAt(x1[i / 8], i % 8);
+					[unroll] for (uint j = 0; j < CTN; j++) {
+						acc[i][j] = mad(a0, b0[j], acc[i][j]);
+						acc[i][j] = mad(a1, b1[j], acc[i][j]);
+					}
+				}
+			}
+			if (ci < p.Cin) {
+				uint k0 = ci * KHW + tap;
+				float b0[CTN];
+				[unroll] for (uint j = 0; j < CTN; j++) { b0[j] = LOADW(woff[j], k0); }
+				float x0[CQ];
+				[unroll] for (uint q = 0; q < CQ; q++) { x0[q] = ConvBufX[xo[q] + ci * HW] * vf[q]; }
+				[unroll] for (uint i = 0; i < CTM; i++) {
+					float a0 = WaveReadLaneAt(x0[i / 8], i % 8);
+					[unroll] for (uint j = 0; j < CTN; j++) { acc[i][j] = mad(a0, b0[j], acc[i][j]); }
+				}
+			}
+		}
+	}
+	float outv[CTM * CTN];
+	[unroll] for (uint i = 0; i < CTM; i++) { [unroll] for (uint j = 0; j < CTN; j++) { outv[i * CTN + j] = acc[i][j]; } }
+	[loop] for (uint t = 0; t < CTM * CTN; t++) {
+		uint i = t / CTN;
+		uint j = t % CTN;
+		uint m = m0 + i;
+		uint co = c0 + 8 * j;
+		if (m < M && co < p.Cout) {
+			uint b = m / npix;
+			uint r = m % npix;
+			ConvStore(p, b, co, p.OY0 + r / p.OW, r % p.OW, outv[t]);
+		}
+	}
+}
+*/
+//gosl: end conv_reg
+
+// The shared-memory conv for discrete GPUs: 256 invocations compute 64 output pixels ×
+// 64 output channels, 4×4 each, staging 16-deep slices of the implicit im2col matrix and
+// of the weight in groupshared memory.
+
+//gosl: hlsl conv_tile
+/*
+#include "conv.hlsl"
+[[vk::push_constant]] cbuffer PC { ConvParams P; };
+// // sdgo:variant conv_tile_f16 -DCONV_F16=1
+#define TBK 16
+groupshared float Xs[TBK][64 + 1];
+groupshared float Ws[TBK][64 + 1];
+[numthreads(256, 1, 1)]
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+	ConvParams p = P;
+	uint KK = ConvK(p);
+	uint KHW = p.KH * p.KW;
+	uint ldw = ConvLdW(p);
+	uint npix = p.Rows * p.OW;
+	uint M = p.N * npix;
+	uint t = lid.x;
+	uint tx = t % 16;
+	uint ty = t / 16;
+	uint c0 = gid.x * 64;
+	uint m0 = gid.y * 64;
+	uint lr = t / 4;
+	uint lk = (t % 4) * 4;
+	uint lm = min(m0 + lr, M - 1);
+	uint lb = lm / npix;
+	uint lrr = lm % npix;
+	int liy = int((p.OY0 + lrr / p.OW) * p.Stride) - int(p.PadT);
+	int lix = int((lrr % p.OW) * p.Stride) - int(p.PadL);
+	uint lwoff = min(c0 + lr, p.Cout - 1) * ldw;
+	float acc[4][4];
+	[unroll] for (uint i = 0; i < 4; i++) { [unroll] for (uint j = 0; j < 4; j++) { acc[i][j] = 0; } }
+	for (uint k0 = 0; k0 < KK; k0 += TBK) {
+		[unroll] for (uint q = 0; q < 4; q++) {
+			uint k = k0 + lk + q;
+			bool ok = k < KK;
+			uint kc = ok ? k : 0;
+			uint ci = kc / KHW;
+			uint tap = kc % KHW;
+			float xv = ConvLoadX(p, lb, ci, liy + int(tap / p.KW), lix + int(tap % p.KW));
+			Xs[lk + q][lr] = ok ? xv : 0;
+#ifdef CONV_F16
+			Ws[lk + q][lr] = ok ? f16tof32(ConvBufW[lwoff + (kc >> 1)] >> ((kc & 1) * 16)) : 0;
+#else
+			Ws[lk + q][lr] = ok ? asfloat(ConvBufW[lwoff + kc]) : 0;
+#endif
+		}
+		GroupMemoryBarrierWithGroupSync();
+		for (uint kk = 0; kk < TBK; kk++) {
+			float a[4], b[4];
+			[unroll] for (uint i = 0; i < 4; i++) { a[i] = Xs[kk][ty + 16 * i]; }
+			[unroll] for (uint j = 0; j < 4; j++) { b[j] = Ws[kk][tx + 16 * j]; }
+			[unroll] for (uint i = 0; i < 4; i++) { [unroll] for (uint j = 0; j < 4; j++) { acc[i][j] = mad(a[i], b[j], acc[i][j]); } }
+		}
+		GroupMemoryBarrierWithGroupSync();
+	}
+	float outv[16];
+	[unroll] for (uint i = 0; i < 4; i++) { [unroll] for (uint j = 0; j < 4; j++) { outv[i * 4 + j] = acc[i][j]; } }
+	[loop] for (uint q = 0; q < 16; q++) {
+		uint m = m0 + ty + 16 * (q / 4);
+		uint co = c0 + tx + 16 * (q % 4);
+		if (m < M && co < p.Cout) {
+			uint b = m / npix;
+			uint r = m % npix;
+			ConvStore(p, b, co, p.OY0 + r / p.OW, r % p.OW, outv[q]);
+		}
+	}
+}
+*/
+//gosl: end conv_tile
+
+type convVariant struct {
+	name   string
+	local  uint32
+	tm, tn uint32 // output pixels, output channels per workgroup
+}
+
+var convVariants = map[string]convVariant{
+	"reg":  {"conv_reg", 8, 32, 32},
+	"tile": {"conv_tile", 256, 64, 64},
+}
+
+// ConvVariants lists the conv variant names: "reg" (register tiles, 8 invocations; the
+// lavapipe winner) and "tile" (64×64 shared-memory tiles, 256 invocations, for GPUs).
+func ConvVariants() []string { return []string{"reg", "tile"} }
+
+// ConvVariant picks the conv variant: override if set, else $SDGO_CONV_VARIANT if set,
+// else "reg" on CPU devices and "tile" on GPUs.
+func ConvVariant(deviceIsCPU bool, override string) string {
+	if override == "" {
+		override = os.Getenv("SDGO_CONV_VARIANT")
+	}
+	if override != "" {
+		return override
+	}
+	if deviceIsCPU {
+		return "reg"
+	}
+	return "tile"
+}
+
+// ConvKernel returns the Spec of a conv variant for fp32 or fp16 weights. Bindings: 0 X,
+// 1 W (weight words), 2 bias, 3 R (reads), 4 Y (written); unused bias or R must still be
+// bound to some tensor (e.g. X).
+func ConvKernel(variant string, f16 bool) (Spec, error) {
+	v, ok := convVariants[variant]
+	if !ok {
+		return Spec{}, fmt.Errorf("unknown conv variant %q (have %v)", variant, ConvVariants())
+	}
+	name := v.name
+	if f16 {
+		name += "_f16"
+	}
+	return Spec{Name: name, Reads: 4, Writes: 1, ParamsSize: 64, Local: [3]uint32{v.local, 1, 1}}, nil
+}
+
+// ConvGroups returns the workgroup count of a conv variant for p.
+func ConvGroups(variant string, p ConvParams) [3]uint32 {
+	v := convVariants[variant]
+	m := p.N * p.Rows * p.OW
+	return [3]uint32{(p.Cout + v.tn - 1) / v.tn, (m + v.tm - 1) / v.tm, 1}
+}
+
+// NewConvParams fills the params of a k×k conv of n images cin×h×w → cout channels with
+// the given stride and top/left padding; the output is (h+padT+padB−k)/stride+1 high
+// with padB = padT (and likewise for the width), all rows computed.
+func NewConvParams(n, cin, h, w, cout, k, stride, pad int, f16, bias, residual bool) ConvParams {
+	oh := (h+2*pad-k)/stride + 1
+	ow := (w+2*pad-k)/stride + 1
+	p := ConvParams{N: uint32(n), Cin: uint32(cin), H: uint32(h), W: uint32(w), Cout: uint32(cout),
+		OH: uint32(oh), OW: uint32(ow), KH: uint32(k), KW: uint32(k), Stride: uint32(stride),
+		PadT: uint32(pad), PadL: uint32(pad), Rows: uint32(oh)}
+	if f16 {
+		p.Flags |= ConvF16
+	}
+	if bias {
+		p.Flags |= ConvBias
+	}
+	if residual {
+		p.Flags |= ConvResidual
+	}
+	return p
+}
+
+// ConvCPU is the CPU reference of every conv variant: it runs ConvAt over the output rows
+// of the dispatch. w holds the weight words (F32Words or PackF16Rows with Cin·KH·KW
+// columns); unused bias/r may be nil.
+func ConvCPU(p ConvParams, x []float32, w []uint32, bias, r, y []float32) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	ConvBufX, ConvBufW, ConvBufBias, ConvBufR, ConvBufY = x, w, bias, r, y
+	for b := uint32(0); b < p.N; b++ {
+		for co := uint32(0); co < p.Cout; co++ {
+			for oy := p.OY0; oy < p.OY0+p.Rows; oy++ {
+				for ox := uint32(0); ox < p.OW; ox++ {
+					ConvAt(&p, b, co, oy, ox)
+				}
+			}
+		}
+	}
+	ConvBufX, ConvBufW, ConvBufBias, ConvBufR, ConvBufY = nil, nil, nil, nil, nil
+}
+
+// ConvCPUAt is ConvCPU restricted to the outputs at (b, co, oy, ox).
+func ConvCPUAt(p ConvParams, x []float32, w []uint32, bias, r, y []float32, at [][4]uint32) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	ConvBufX, ConvBufW, ConvBufBias, ConvBufR, ConvBufY = x, w, bias, r, y
+	for _, e := range at {
+		ConvAt(&p, e[0], e[1], e[2], e[3])
+	}
+	ConvBufX, ConvBufW, ConvBufBias, ConvBufR, ConvBufY = nil, nil, nil, nil, nil
+}
+
+// ConvWeightSlice returns the weight columns of input channels [c0, c1) of a
+// [cout][cin][khw] weight, for splitting a conv over input channels (see the package
+// notes on maxStorageBufferRange above).
+func ConvWeightSlice(w []float32, cout, cin, khw, c0, c1 int) []float32 {
+	out := make([]float32, 0, cout*(c1-c0)*khw)
+	for co := 0; co < cout; co++ {
+		out = append(out, w[(co*cin+c0)*khw:(co*cin+c1)*khw]...)
+	}
+	return out
+}

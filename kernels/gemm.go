@@ -1,0 +1,474 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"os"
+
+	"github.com/goki/mat32"
+)
+
+// GEMM: C = act(A·Bᵀ + bias) + R, batched, fp32 accumulation.
+//
+//   A    [Batch][M][K] fp32 row-major activations
+//   B    [Batch?][rows][K] weights as stored in checkpoints (Linear: [out, in]), fp32 or
+//        fp16 packed two per uint32 word with each row padded to F16RowWords(K) words;
+//        rows = N, or 2N for the GEGLU gate (first N rows value, last N rows gate)
+//   bias [rows] fp32 (Flags&GemmBias)
+//   R    [Batch][M][N] fp32 residual (Flags&GemmResidual), added after the activation
+//   C    [Batch][M][N] fp32
+//
+// Activations (Act): none, exact-erf GELU, SiLU, or the GEGLU gate
+// C[m,n] = (A·B[n]ᵀ + bias[n]) · gelu(A·B[n+N]ᵀ + bias[n+N]) for n < N (diffusers'
+// GEGLU: `hidden, gate = proj(x).chunk(2, dim=-1); hidden * gelu(gate)`).
+//
+// The inner products are hand-written HLSL (register tiles and shared-memory tiles need
+// local arrays, groupshared memory and barriers, which gosl cannot express); the weight
+// decoding, the epilogue and the GELU/erf math are Go below, translated by gosl and run
+// as-is by the CPU reference.
+
+//gosl: start cpuonly
+
+// GemmBufA, GemmBufB, GemmBufBias, GemmBufR and GemmBufC are the Go-side storage buffers of the GEMM
+// kernels (bindings 0..4). GemmBufB holds weight words: fp32 bits or packed fp16 pairs.
+var (
+	GemmBufA, GemmBufBias, GemmBufR, GemmBufC []float32
+	GemmBufB                         []uint32
+)
+
+//gosl: end cpuonly
+
+//gosl: hlsl gemm
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> GemmBufA;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<uint> GemmBufB;
+// [[vk::binding(2, 0)]] RWStructuredBuffer<float> GemmBufBias;
+// [[vk::binding(3, 0)]] RWStructuredBuffer<float> GemmBufR;
+// [[vk::binding(4, 0)]] RWStructuredBuffer<float> GemmBufC;
+//gosl: end gemm
+
+//gosl: start gemm
+
+// Flags of GemmParams.Flags.
+const (
+	// GemmBias adds bias[n] (binding 2).
+	GemmBias uint32 = 1
+	// GemmResidual adds R[b,m,n] (binding 3) after the activation.
+	GemmResidual uint32 = 2
+	// GemmF16 marks fp16 weights; it must match the kernel variant (GemmKernel sets it).
+	GemmF16 uint32 = 4
+)
+
+// Activations of GemmParams.Act.
+const (
+	GemmActNone  uint32 = 0
+	GemmActGelu  uint32 = 1
+	GemmActSilu  uint32 = 2
+	GemmActGeglu uint32 = 3
+)
+
+// GemmParams are the push constants of the GEMM kernels (48 bytes).
+type GemmParams struct {
+	// M rows of A and C, N columns of C (GEGLU: the weight has 2N rows), K inner size.
+	M uint32
+	N uint32
+	K uint32
+	// Batch is the number of matrices (workgroups in z).
+	Batch uint32
+	// Per-batch strides in elements: A and C and R in floats, B in weight words
+	// (0 = one weight shared by the batch).
+	StrideA uint32
+	StrideB uint32
+	StrideC uint32
+	StrideR uint32
+	// Flags is a set of GemmBias, GemmResidual, GemmF16.
+	Flags uint32
+	// Act is one of GemmActNone, GemmActGelu, GemmActSilu, GemmActGeglu.
+	Act  uint32
+	pad0 uint32
+	pad1 uint32
+}
+
+// GemmLdB returns the row stride of the weight in words.
+func GemmLdB(p *GemmParams) uint32 {
+	if (p.Flags & GemmF16) != 0 {
+		return (p.K + 1) / 2
+	}
+	return p.K
+}
+
+// GemmLoadB returns weight element k of the row starting at word off.
+func GemmLoadB(p *GemmParams, off uint32, k uint32) float32 {
+	if (p.Flags & GemmF16) != 0 {
+		return f16tof32(GemmBufB[off+k/2] >> ((k & 1) * 16))
+	}
+	return math.Float32frombits(GemmBufB[off+k])
+}
+
+// GemmErfc is the complementary error function for x ≥ 0 (Numerical Recipes' erfcc
+// Chebyshev fit, fractional error < 1.2e-7 everywhere).
+func GemmErfc(z float32) float32 {
+	t := 1 / (1 + 0.5*z)
+	poly := -z*z - 1.26551223 + t*(1.00002368+t*(0.37409196+t*(0.09678418+t*(-0.18628806+t*(0.27886807+t*(-1.13520398+t*(1.48851587+t*(-0.82215223+t*0.17087277))))))))
+	return t * mat32.Exp(poly)
+}
+
+// GemmErf is the error function, from GemmErfc (absolute error < 1.2e-7).
+func GemmErf(x float32) float32 {
+	if x >= 0 {
+		return 1 - GemmErfc(x)
+	}
+	return GemmErfc(-x) - 1
+}
+
+// GemmGelu is the exact GELU x·Φ(x) = x/2·(1 + erf(x/√2)), evaluated through erfc so
+// that the negative tail keeps its relative accuracy.
+func GemmGelu(x float32) float32 {
+	z := x * 0.70710678118654752
+	if z >= 0 {
+		return x * (1 - 0.5*GemmErfc(z))
+	}
+	return 0.5 * x * GemmErfc(-z)
+}
+
+// GemmSilu is x·sigmoid(x).
+func GemmSilu(x float32) float32 {
+	return x / (1 + mat32.Exp(-x))
+}
+
+// GemmStore applies the epilogue to the inner product v (and, for GEGLU, the gate's
+// inner product g) of output element (b, m, n) and writes it to C.
+func GemmStore(p *GemmParams, b uint32, m uint32, n uint32, v float32, g float32) {
+	if (p.Flags & GemmBias) != 0 {
+		v += GemmBufBias[n]
+		if p.Act == GemmActGeglu {
+			g += GemmBufBias[n+p.N]
+		}
+	}
+	if p.Act == GemmActGelu {
+		v = GemmGelu(v)
+	} else if p.Act == GemmActSilu {
+		v = GemmSilu(v)
+	} else if p.Act == GemmActGeglu {
+		v = v * GemmGelu(g)
+	}
+	if (p.Flags & GemmResidual) != 0 {
+		v += GemmBufR[b*p.StrideR+m*p.N+n]
+	}
+	GemmBufC[b*p.StrideC+m*p.N+n] = v
+}
+
+// GemmDot is the reference inner product of row m of A with weight row row, in batch b,
+// accumulated in fp32 in k order.
+func GemmDot(p *GemmParams, b uint32, m uint32, row uint32) float32 {
+	aoff := b*p.StrideA + m*p.K
+	boff := b*p.StrideB + row*GemmLdB(p)
+	acc := float32(0)
+	for k := uint32(0); k < p.K; k++ {
+		acc += GemmBufA[aoff+k] * GemmLoadB(p, boff, k)
+	}
+	return acc
+}
+
+// GemmAt computes output element (b, m, n) the simple way (the CPU reference).
+func GemmAt(p *GemmParams, b uint32, m uint32, n uint32) {
+	v := GemmDot(p, b, m, n)
+	g := float32(0)
+	if p.Act == GemmActGeglu {
+		g = GemmDot(p, b, m, n+p.N)
+	}
+	GemmStore(p, b, m, n, v, g)
+}
+
+//gosl: end gemm
+
+// The register-tiled kernel for CPU devices (lavapipe): a workgroup is one SIMD row of 8
+// invocations (= one subgroup) and computes GTM rows × 8·GTN columns of C. Each lane owns
+// GTN weight rows (columns lane + 8·j of C) and loads them itself; the GTM rows of A are
+// loaded per lane too (lane l loads row m0+8q+l) and handed to every lane with subgroup
+// broadcasts (WaveReadLaneAt with a constant lane: an extract and a splat on lavapipe).
+// On lavapipe every SSBO load inside a loop, uniform or not, becomes control flow and
+// costs far more than an FMA, while a broadcast is a register shuffle; so the tile shape
+// minimises loads per FMA within the register budget (measured: see the report in
+// gemm_test.go). Rows are read as float4 (fp16: uint2 = 4 halves) when K and the batch
+// strides are multiples of 4 (every SD shape; the bound buffers must start 16-byte
+// aligned, as the runtime's allocations do), else one k at a time. GEGLU: the lane's
+// first GTN/2 weight rows are value rows, the last GTN/2 their gates. The epilogue
+// runs as a loop over a copy of the accumulators, so its code (GELU, bias, residual)
+// exists once: unrolled per accumulator it made the first-dispatch JIT take minutes.
+
+//gosl: hlsl gemm_reg
+/*
+#include "gemm.hlsl"
+[[vk::push_constant]] cbuffer PC { GemmParams P; };
+[[vk::binding(0, 0)]] RWStructuredBuffer<float4> GemmA4;
+[[vk::binding(1, 0)]] RWStructuredBuffer<uint4> GemmB4;
+[[vk::binding(1, 0)]] RWStructuredBuffer<uint2> GemmB2;
+// // sdgo:variant gemm_reg_f16 -DGEMM_F16=1
+#ifndef GTM
+#define GTM 32
+#endif
+#ifndef GTN
+#define GTN 4
+#endif
+#define GTH (GTN / 2)
+#define GTQ (GTM / 8)
+[numthreads(8, 1, 1)]
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+	GemmParams p = P;
+	uint bz = gid.z;
+	bool geglu = p.Act == GemmActGeglu;
+	uint cols = geglu ? GTH : GTN;
+	uint n0 = gid.x * 8 * cols + lid.x;
+	uint ldb = GemmLdB(p);
+	uint boff[GTN];
+	[unroll] for (uint j = 0; j < GTN; j++) {
+		uint jj = geglu ? (j % GTH) : j;
+		uint n = min(n0 + 8 * jj, p.N - 1);
+		uint row = (geglu && j >= GTH) ? n + p.N : n;
+		boff[j] = bz * p.StrideB + row * ldb;
+	}
+	uint m0 = gid.y * GTM;
+	uint aoff[GTQ];
+	[unroll] for (uint q = 0; q < GTQ; q++) {
+		aoff[q] = bz * p.StrideA + min(m0 + 8 * q + lid.x, p.M - 1) * p.K;
+	}
+	float acc[GTM][GTN];
+	[unroll] for (uint i = 0; i < GTM; i++) {
+		[unroll] for (uint j = 0; j < GTN; j++) { acc[i][j] = 0; }
+	}
+	uint k = 0;
+	bool vec = (p.K % 4) == 0 && (p.StrideA % 4) == 0 && (p.StrideB % 4) == 0;
+	if (vec) {
+		for (; k < p.K; k += 4) {
+			float4 av[GTQ];
+			[unroll] for (uint q = 0; q < GTQ; q++) { av[q] = GemmA4[(aoff[q] + k) >> 2]; }
+			float4 b[GTN];
+#ifdef GEMM_F16
+			[unroll] for (uint j = 0; j < GTN; j++) {
+				uint2 w = GemmB2[(boff[j] + (k >> 1)) >> 1];
+				b[j] = float4(f16tof32(w.x), f16tof32(w.x >> 16), f16tof32(w.y), f16tof32(w.y >> 16));
+			}
+#else
+			[unroll] for (uint j = 0; j < GTN; j++) { b[j] = asfloat(GemmB4[(boff[j] + k) >> 2]); }
+#endif
+			[unroll] for (uint i = 0; i < GTM; i++) {
+				float4 a = WaveReadLaneAt(av[i / 8], i % 8);
+				[unroll] for (uint j = 0; j < GTN; j++) {
+					acc[i][j] = mad(a.x, b[j].x, acc[i][j]);
+					acc[i][j] = mad(a.y, b[j].y, acc[i][j]);
+					acc[i][j] = mad(a.z, b[j].z, acc[i][j]);
+					acc[i][j] = mad(a.w, b[j].w, acc[i][j]);
+				}
+			}
+		}
+	}
+	for (; k < p.K; k++) {
+		float av[GTQ];
+		[unroll] for (uint q = 0; q < GTQ; q++) { av[q] = GemmBufA[aoff[q] + k]; }
+		float b[GTN];
+		[unroll] for (uint j = 0; j < GTN; j++) { b[j] = GemmLoadB(p, boff[j], k); }
+		[unroll] for (uint i = 0; i < GTM; i++) {
+			float a = WaveReadLaneAt(av[i / 8], i % 8);
+			[unroll] for (uint j = 0; j < GTN; j++) { acc[i][j] = mad(a, b[j], acc[i][j]); }
+		}
+	}
+	float outv[GTM * GTN];
+	[unroll] for (uint i = 0; i < GTM; i++) {
+		[unroll] for (uint j = 0; j < GTN; j++) { outv[i * GTN + j] = acc[i][j]; }
+	}
+	[loop] for (uint t = 0; t < GTM * cols; t++) {
+		uint i = t / cols;
+		uint j = t % cols;
+		uint m = m0 + i;
+		uint n = n0 + 8 * j;
+		if (m < p.M && n < p.N) {
+			GemmStore(p, bz, m, n, outv[i * GTN + j], geglu ? outv[i * GTN + j + GTH] : 0);
+		}
+	}
+}
+*/
+//gosl: end gemm_reg
+
+// The shared-memory kernel for discrete GPUs: 256 invocations (16×16) compute a 64×64
+// tile of C, 4×4 per invocation, staging 64×16 slices of A and of the weight in
+// groupshared memory. GEGLU: the tile's 64 weight rows are 32 value rows and their gates.
+
+//gosl: hlsl gemm_tile
+/*
+#include "gemm.hlsl"
+[[vk::push_constant]] cbuffer PC { GemmParams P; };
+// // sdgo:variant gemm_tile_f16 -DGEMM_F16=1
+#define TBK 16
+groupshared float As[TBK][64 + 1];
+groupshared float Bs[TBK][64 + 1];
+[numthreads(256, 1, 1)]
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+	GemmParams p = P;
+	uint bz = gid.z;
+	bool geglu = p.Act == GemmActGeglu;
+	uint cols = geglu ? 32 : 64;
+	uint n0 = gid.x * cols;
+	uint m0 = gid.y * 64;
+	uint t = lid.x;
+	uint tx = t % 16;
+	uint ty = t / 16;
+	uint ldb = GemmLdB(p);
+	// loader: thread t loads elements (r, kk) with r = t/4 (+ 0) and kk = (t%4)*4 .. +3
+	uint lr = t / 4;
+	uint lk = (t % 4) * 4;
+	uint am = min(m0 + lr, p.M - 1);
+	uint aoff = bz * p.StrideA + am * p.K;
+	uint bc = lr;
+	uint bn = geglu ? (bc < 32 ? n0 + bc : n0 + bc - 32) : n0 + bc;
+	bn = min(bn, p.N - 1);
+	if (geglu && bc >= 32) { bn += p.N; }
+	uint boff = bz * p.StrideB + bn * ldb;
+	float acc[4][4];
+	[unroll] for (uint i = 0; i < 4; i++) { [unroll] for (uint j = 0; j < 4; j++) { acc[i][j] = 0; } }
+	for (uint k0 = 0; k0 < p.K; k0 += TBK) {
+		[unroll] for (uint q = 0; q < 4; q++) {
+			uint k = k0 + lk + q;
+			bool ok = k < p.K;
+			uint kc = ok ? k : 0;
+			As[lk + q][lr] = ok ? GemmBufA[aoff + kc] : 0;
+#ifdef GEMM_F16
+			Bs[lk + q][lr] = ok ? f16tof32(GemmBufB[boff + (kc >> 1)] >> ((kc & 1) * 16)) : 0;
+#else
+			Bs[lk + q][lr] = ok ? asfloat(GemmBufB[boff + kc]) : 0;
+#endif
+		}
+		GroupMemoryBarrierWithGroupSync();
+		for (uint kk = 0; kk < TBK; kk++) {
+			float a[4], b[4];
+			[unroll] for (uint i = 0; i < 4; i++) { a[i] = As[kk][ty + 16 * i]; }
+			[unroll] for (uint j = 0; j < 4; j++) { b[j] = Bs[kk][tx + 16 * j]; }
+			[unroll] for (uint i = 0; i < 4; i++) { [unroll] for (uint j = 0; j < 4; j++) { acc[i][j] = mad(a[i], b[j], acc[i][j]); } }
+		}
+		GroupMemoryBarrierWithGroupSync();
+	}
+	float outv[16];
+	[unroll] for (uint i = 0; i < 4; i++) { [unroll] for (uint j = 0; j < 4; j++) { outv[i * 4 + j] = acc[i][j]; } }
+	uint tcols = geglu ? 2 : 4;
+	[loop] for (uint q = 0; q < 4 * tcols; q++) {
+		uint i = q / tcols;
+		uint j = q % tcols;
+		uint m = m0 + ty + 16 * i;
+		uint n = n0 + tx + 16 * j;
+		if (m < p.M && n < p.N) {
+			GemmStore(p, bz, m, n, outv[i * 4 + j], geglu ? outv[i * 4 + j + 2] : 0);
+		}
+	}
+}
+*/
+//gosl: end gemm_tile
+
+// gemmVariant describes a compiled GEMM kernel shape.
+type gemmVariant struct {
+	name   string
+	local  uint32
+	tm, tn uint32 // rows of C per workgroup, weight rows per workgroup
+}
+
+// GEMM variants: "reg" (32×32 register tiles with subgroup broadcasts, 8 invocations;
+// the lavapipe winner) and "tile" (64×64 shared-memory tiles, 256 invocations, for
+// discrete GPUs).
+var gemmVariants = map[string]gemmVariant{
+	"reg":  {"gemm_reg", 8, 32, 32},
+	"tile": {"gemm_tile", 256, 64, 64},
+}
+
+// GemmVariants lists the GEMM variant names.
+func GemmVariants() []string { return []string{"reg", "tile"} }
+
+// GemmVariant picks the GEMM variant: override if set, else $SDGO_GEMM_VARIANT if set,
+// else "reg" on CPU devices (lavapipe) and "tile" on GPUs.
+func GemmVariant(deviceIsCPU bool, override string) string {
+	if override == "" {
+		override = os.Getenv("SDGO_GEMM_VARIANT")
+	}
+	if override != "" {
+		return override
+	}
+	if deviceIsCPU {
+		return "reg"
+	}
+	return "tile"
+}
+
+// GemmKernel returns the Spec of a GEMM variant for fp32 or fp16 weights. Bindings:
+// 0 A, 1 B (weight words), 2 bias, 3 R (reads), 4 C (written). Unused bias or R must
+// still be bound to some tensor (e.g. A); the kernel does not read it.
+func GemmKernel(variant string, f16 bool) (Spec, error) {
+	v, ok := gemmVariants[variant]
+	if !ok {
+		return Spec{}, fmt.Errorf("unknown GEMM variant %q (have %v)", variant, GemmVariants())
+	}
+	name := v.name
+	if f16 {
+		name += "_f16"
+	}
+	return Spec{Name: name, Reads: 4, Writes: 1, ParamsSize: 48, Local: [3]uint32{v.local, 1, 1}}, nil
+}
+
+// GemmGroups returns the workgroup count of a GEMM variant for p.
+func GemmGroups(variant string, p GemmParams) [3]uint32 {
+	v := gemmVariants[variant]
+	cols := v.tn
+	if p.Act == GemmActGeglu {
+		cols /= 2
+	}
+	return [3]uint32{(p.N + cols - 1) / cols, (p.M + v.tm - 1) / v.tm, max(p.Batch, 1)}
+}
+
+// NewGemmParams fills the params of a batch of dense C = act(A·Bᵀ + bias) + R.
+func NewGemmParams(batch, m, n, k int, f16, bias, residual bool, act uint32, sharedWeights bool) GemmParams {
+	p := GemmParams{M: uint32(m), N: uint32(n), K: uint32(k), Batch: uint32(batch), Act: act}
+	if f16 {
+		p.Flags |= GemmF16
+	}
+	if bias {
+		p.Flags |= GemmBias
+	}
+	if residual {
+		p.Flags |= GemmResidual
+	}
+	p.StrideA = uint32(m * k)
+	p.StrideC = uint32(m * n)
+	p.StrideR = uint32(m * n)
+	if !sharedWeights {
+		rows := n
+		if act == GemmActGeglu {
+			rows = 2 * n
+		}
+		p.StrideB = uint32(rows) * GemmLdB(&p)
+	}
+	return p
+}
+
+// GemmCPU is the CPU reference of every GEMM variant: it runs GemmAt over the grid.
+// b holds the weight words (F32Words or PackF16Rows); unused bias/r may be nil.
+func GemmCPU(p GemmParams, a []float32, b []uint32, bias, r, c []float32) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	GemmBufA, GemmBufB, GemmBufBias, GemmBufR, GemmBufC = a, b, bias, r, c
+	for bz := uint32(0); bz < max(p.Batch, 1); bz++ {
+		for m := uint32(0); m < p.M; m++ {
+			for n := uint32(0); n < p.N; n++ {
+				GemmAt(&p, bz, m, n)
+			}
+		}
+	}
+	GemmBufA, GemmBufB, GemmBufBias, GemmBufR, GemmBufC = nil, nil, nil, nil, nil
+}
+
+// GemmCPUAt is GemmCPU restricted to the output elements at (batch, m, n): a spot check
+// of full-size shapes.
+func GemmCPUAt(p GemmParams, a []float32, b []uint32, bias, r, c []float32, at [][3]uint32) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	GemmBufA, GemmBufB, GemmBufBias, GemmBufR, GemmBufC = a, b, bias, r, c
+	for _, e := range at {
+		GemmAt(&p, e[0], e[1], e[2])
+	}
+	GemmBufA, GemmBufB, GemmBufBias, GemmBufR, GemmBufC = nil, nil, nil, nil, nil
+}

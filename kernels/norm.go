@@ -1,0 +1,335 @@
+package kernels
+
+import "github.com/goki/mat32"
+
+// Normalisation kernels.
+//
+// GroupNorm over NCHW x [B, C, HW] with G groups runs as three dispatches, so no group is
+// limited by one workgroup (a VAE group at 512×512 is 4 channels × 262144 pixels):
+//
+//  1. GroupNormStats: T threads per (batch, group) each run Welford over the elements
+//     t, t+T, t+2T, … of the group (a group is Cg·HW contiguous floats, Cg = C/G), and
+//     write (mean, M2) to part [B·G·T·2].
+//  2. GroupNormFinal: one thread per (batch, group) merges the T partials with Chan's
+//     formula and writes (mean, 1/√(var+eps)) to stat [B·G·2] (biased variance, as torch).
+//  3. GroupNormApply: y = (x−mean)·rstd·gamma[c] + beta[c], optionally followed by SiLU,
+//     one thread per element (y may alias x).
+//
+// LayerNorm normalises each row of x [Rows, D] over its D elements (one thread per row,
+// two passes: mean, then Σ(x−mean)²), with gamma/beta [D].
+
+// GroupNormThreads returns T, the partial-statistics threads per (batch, group), for
+// groups of m elements: about 256 elements per thread, at most 1024 threads.
+func GroupNormThreads(m int) uint32 {
+	t := (m + 255) / 256
+	if t > 1024 {
+		t = 1024
+	}
+	if t < 1 {
+		t = 1
+	}
+	return uint32(t)
+}
+
+// NewGroupNormParams fills GroupNormParams for x [b, c, hw] with g groups; act is
+// GroupNormNoAct or GroupNormSilu. Stride is left for the caller (see GroupNormGroups).
+func NewGroupNormParams(b, c, hw, g int, eps float32, act uint32) GroupNormParams {
+	return GroupNormParams{B: uint32(b), C: uint32(c), HW: uint32(hw), G: uint32(g),
+		T: GroupNormThreads(c / g * hw), Eps: eps, Act: act}
+}
+
+// GroupNormGroups returns the workgroup counts and grid strides of the three GroupNorm
+// dispatches (stats, final, apply) and the float32 sizes of the part and stat scratch
+// tensors; set p.Stride to the matching stride for each dispatch.
+func GroupNormGroups(p GroupNormParams) (groups, strides [3]uint32, partFloats, statFloats int) {
+	bg := int(p.B * p.G)
+	groups[0], strides[0] = Groups1D(bg * int(p.T))
+	groups[1], strides[1] = Groups1D(bg)
+	groups[2], strides[2] = Groups1D(int(p.B * p.C * p.HW))
+	return groups, strides, bg * int(p.T) * 2, bg * 2
+}
+
+// Activation codes of GroupNormParams.Act.
+const (
+	GroupNormNoAct uint32 = 0
+	GroupNormSilu  uint32 = 1
+)
+
+//gosl: start cpuonly
+
+// Go-side storage buffers of the norm kernels.
+var GnX, GnPart, GnPartIn, GnStat, GnXa, GnGamma, GnBeta, GnStatIn, GnY []float32
+var LnX, LnGamma, LnBeta, LnY []float32
+
+//gosl: end cpuonly
+
+//gosl: start gnparams
+
+// GroupNormParams are the push constants of the three GroupNorm kernels.
+type GroupNormParams struct {
+	// B, C, HW: x is [B, C, HW] (NCHW with HW = H·W).
+	B  uint32
+	C  uint32
+	HW uint32
+	// G is the number of groups (32 in SD); C must be a multiple of G.
+	G uint32
+	// T is the number of partial-statistics threads per (batch, group).
+	T uint32
+	// Stride is the number of threads in the dispatch's grid (see GroupNormGroups).
+	Stride uint32
+	// Eps is added to the variance (1e-5 UNet, 1e-6 VAE).
+	Eps float32
+	// Act is GroupNormNoAct or GroupNormSilu (fused y = silu(norm(x))).
+	Act uint32
+}
+
+// GnChunkCount is how many of a group's m elements partial thread t of T visits.
+func GnChunkCount(m, t, tt uint32) uint32 {
+	if t >= m {
+		return 0
+	}
+	return (m - t + tt - 1) / tt
+}
+
+//gosl: end gnparams
+
+//gosl: hlsl gnstats
+// #include "gnparams.hlsl"
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> GnX;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> GnPart;
+//gosl: end gnstats
+
+//gosl: start gnstats
+
+// GnStatsAt runs Welford over partial thread idx's elements and writes (mean, M2).
+func GnStatsAt(p *GroupNormParams, idx uint32) {
+	bg := idx / p.T
+	t := idx % p.T
+	m := p.C / p.G * p.HW
+	base := bg * m
+	n := float32(0)
+	mean := float32(0)
+	m2 := float32(0)
+	for e := t; e < m; e += p.T {
+		x := GnX[base+e]
+		n += 1
+		d := x - mean
+		mean += d / n
+		m2 += d * (x - mean)
+	}
+	GnPart[2*idx] = mean
+	GnPart[2*idx+1] = m2
+}
+
+//gosl: end gnstats
+
+//gosl: hlsl gnfinal
+// #include "gnparams.hlsl"
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> GnPartIn;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> GnStat;
+//gosl: end gnfinal
+
+//gosl: start gnfinal
+
+// GnFinalAt merges the T partials of group bg (Chan et al.) into (mean, rstd).
+func GnFinalAt(p *GroupNormParams, bg uint32) {
+	m := p.C / p.G * p.HW
+	na := float32(0)
+	ma := float32(0)
+	m2a := float32(0)
+	for t := uint32(0); t < p.T; t++ {
+		cnt := GnChunkCount(m, t, p.T)
+		if cnt == 0 {
+			continue
+		}
+		nb := float32(cnt)
+		k := 2 * (bg*p.T + t)
+		mb := GnPartIn[k]
+		m2b := GnPartIn[k+1]
+		n := na + nb
+		delta := mb - ma
+		ma += delta * (nb / n)
+		m2a += m2b + delta*delta*(na*nb/n)
+		na = n
+	}
+	v := m2a / float32(m)
+	GnStat[2*bg] = ma
+	GnStat[2*bg+1] = 1 / mat32.Sqrt(v+p.Eps)
+}
+
+//gosl: end gnfinal
+
+//gosl: hlsl gnapply
+// #include "activation.hlsl"
+// #include "gnparams.hlsl"
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> GnXa;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> GnGamma;
+// [[vk::binding(2, 0)]] RWStructuredBuffer<float> GnBeta;
+// [[vk::binding(3, 0)]] RWStructuredBuffer<float> GnStatIn;
+// [[vk::binding(4, 0)]] RWStructuredBuffer<float> GnY;
+//gosl: end gnapply
+
+//gosl: start gnapply
+
+// GnApplyAt normalises element i with its group's statistics and channel's affine.
+func GnApplyAt(p *GroupNormParams, i uint32) {
+	m := p.C / p.G * p.HW
+	bg := i / m
+	c := (i / p.HW) % p.C
+	y := (GnXa[i]-GnStatIn[2*bg])*GnStatIn[2*bg+1]*GnGamma[c] + GnBeta[c]
+	if p.Act == 1 {
+		y = SiluAct(y)
+	}
+	GnY[i] = y
+}
+
+//gosl: end gnapply
+
+//gosl: hlsl groupnorm_stats
+/*
+#include "gnstats.hlsl"
+[[vk::push_constant]] cbuffer PC { GroupNormParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	GroupNormParams p = P;
+	uint n = p.B * p.G * p.T;
+	for (uint i = id.x; i < n; i += p.Stride) {
+		GnStatsAt(p, i);
+	}
+}
+*/
+//gosl: end groupnorm_stats
+
+//gosl: hlsl groupnorm_final
+/*
+#include "gnfinal.hlsl"
+[[vk::push_constant]] cbuffer PC { GroupNormParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	GroupNormParams p = P;
+	uint n = p.B * p.G;
+	for (uint i = id.x; i < n; i += p.Stride) {
+		GnFinalAt(p, i);
+	}
+}
+*/
+//gosl: end groupnorm_final
+
+//gosl: hlsl groupnorm_apply
+/*
+#include "gnapply.hlsl"
+[[vk::push_constant]] cbuffer PC { GroupNormParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	GroupNormParams p = P;
+	uint n = p.B * p.C * p.HW;
+	for (uint i = id.x; i < n; i += p.Stride) {
+		GnApplyAt(p, i);
+	}
+}
+*/
+//gosl: end groupnorm_apply
+
+// GroupNormStats is GroupNorm's first pass: binding 0 x [B,C,HW] (read), 1 part
+// [B·G·T·2] (written). Params GroupNormParams with Stride of GroupNormGroups[0].
+var GroupNormStats = Spec{Name: "groupnorm_stats", Reads: 1, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
+
+// GroupNormFinal is GroupNorm's second pass: binding 0 part (read), 1 stat [B·G·2]
+// (written: mean, rstd per group). Stride of GroupNormGroups[1].
+var GroupNormFinal = Spec{Name: "groupnorm_final", Reads: 1, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
+
+// GroupNormApply is GroupNorm's third pass: binding 0 x, 1 gamma [C], 2 beta [C], 3 stat
+// (read), 4 y [B,C,HW] (written; may alias x). Stride of GroupNormGroups[2].
+var GroupNormApply = Spec{Name: "groupnorm_apply", Reads: 4, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
+
+// GroupNormCPU is the CPU reference of the three GroupNorm passes (p.Stride ignored).
+func GroupNormCPU(p GroupNormParams, x, gamma, beta, y []float32) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	bg := p.B * p.G
+	part := make([]float32, bg*p.T*2)
+	stat := make([]float32, bg*2)
+	GnX, GnPart = x, part
+	for i := uint32(0); i < bg*p.T; i++ {
+		GnStatsAt(&p, i)
+	}
+	GnPartIn, GnStat = part, stat
+	for i := uint32(0); i < bg; i++ {
+		GnFinalAt(&p, i)
+	}
+	GnXa, GnGamma, GnBeta, GnStatIn, GnY = x, gamma, beta, stat, y
+	for i := uint32(0); i < p.B*p.C*p.HW; i++ {
+		GnApplyAt(&p, i)
+	}
+	GnX, GnPart, GnPartIn, GnStat, GnXa, GnGamma, GnBeta, GnStatIn, GnY = nil, nil, nil, nil, nil, nil, nil, nil, nil
+}
+
+//gosl: hlsl lnfam
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> LnX;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> LnGamma;
+// [[vk::binding(2, 0)]] RWStructuredBuffer<float> LnBeta;
+// [[vk::binding(3, 0)]] RWStructuredBuffer<float> LnY;
+//gosl: end lnfam
+
+//gosl: start lnfam
+
+// LayerNormParams are the push constants of LayerNorm.
+type LayerNormParams struct {
+	// Rows and D: x is [Rows, D], normalised over D.
+	Rows uint32
+	D    uint32
+	// Stride is the number of threads in the grid (Groups1D(Rows)).
+	Stride uint32
+	// Eps is added to the variance (1e-5 in CLIP and the UNet).
+	Eps float32
+}
+
+// LnRowAt normalises row r: two passes for mean and variance, then the affine.
+func LnRowAt(p *LayerNormParams, r uint32) {
+	base := r * p.D
+	s := float32(0)
+	for j := uint32(0); j < p.D; j++ {
+		s += LnX[base+j]
+	}
+	mean := s / float32(p.D)
+	v := float32(0)
+	for j := uint32(0); j < p.D; j++ {
+		d := LnX[base+j] - mean
+		v += d * d
+	}
+	rstd := 1 / mat32.Sqrt(v/float32(p.D)+p.Eps)
+	for j := uint32(0); j < p.D; j++ {
+		LnY[base+j] = (LnX[base+j]-mean)*rstd*LnGamma[j] + LnBeta[j]
+	}
+}
+
+//gosl: end lnfam
+
+//gosl: hlsl layernorm
+/*
+#include "lnfam.hlsl"
+[[vk::push_constant]] cbuffer PC { LayerNormParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	LayerNormParams p = P;
+	for (uint r = id.x; r < p.Rows; r += p.Stride) {
+		LnRowAt(p, r);
+	}
+}
+*/
+//gosl: end layernorm
+
+// LayerNorm normalises the rows of x [Rows, D]: binding 0 x, 1 gamma [D], 2 beta [D]
+// (read), 3 y [Rows, D] (written; may alias x). Params LayerNormParams; Groups1D(Rows).
+var LayerNorm = Spec{Name: "layernorm", Reads: 3, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// LayerNormCPU is the CPU reference of LayerNorm.
+func LayerNormCPU(p LayerNormParams, x, gamma, beta, y []float32) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	LnX, LnGamma, LnBeta, LnY = x, gamma, beta, y
+	for r := uint32(0); r < p.Rows; r++ {
+		LnRowAt(&p, r)
+	}
+	LnX, LnGamma, LnBeta, LnY = nil, nil, nil, nil
+}

@@ -1,0 +1,58 @@
+package kernels_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/sdgo/sdgo/gpu"
+	"github.com/sdgo/sdgo/kernels"
+)
+
+// BenchmarkGroupNorm measures the three GroupNorm dispatches (with fused SiLU) at SD
+// shapes; GB/s counts the minimal traffic (x read once, y written once), while the
+// kernels read x twice (statistics, then normalisation).
+func BenchmarkGroupNorm(b *testing.B) {
+	d := device(b)
+	for _, s := range [][3]int{{2, 320, 64 * 64}, {2, 1280, 8 * 8}, {1, 256, 256 * 256}} {
+		bt, c, hw := s[0], s[1], s[2]
+		b.Run(fmt.Sprintf("%dx%dx%d", bt, c, hw), func(b *testing.B) {
+			n := bt * c * hw
+			p := kernels.NewGroupNormParams(bt, c, hw, 32, 1e-5, kernels.GroupNormSilu)
+			groups, strides, partN, statN := kernels.GroupNormGroups(p)
+			x, y := randTensor(b, d, n, 1), randTensor(b, d, n, 2)
+			gamma, beta := randTensor(b, d, c, 3), randTensor(b, d, c, 4)
+			part, stat := randTensor(b, d, partN, 5), randTensor(b, d, statN, 6)
+			for _, t := range []*gpu.Tensor{x, y, gamma, beta, part, stat} {
+				defer t.Free()
+			}
+			pp := [3]kernels.GroupNormParams{p, p, p}
+			for i := range pp {
+				pp[i].Stride = strides[i]
+			}
+			timeOps(b, d, float64(8*n), 0,
+				gpu.Dispatch{Kernel: kernel(b, d, kernels.GroupNormStats), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(part)}, Params: gpu.Params(pp[0]), Groups: [3]uint32{groups[0], 1, 1}},
+				gpu.Dispatch{Kernel: kernel(b, d, kernels.GroupNormFinal), Bindings: []gpu.Binding{gpu.Bind(part), gpu.Bind(stat)}, Params: gpu.Params(pp[1]), Groups: [3]uint32{groups[1], 1, 1}},
+				gpu.Dispatch{Kernel: kernel(b, d, kernels.GroupNormApply), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(gamma), gpu.Bind(beta), gpu.Bind(stat), gpu.Bind(y)}, Params: gpu.Params(pp[2]), Groups: [3]uint32{groups[2], 1, 1}})
+		})
+	}
+}
+
+// BenchmarkLayerNorm measures LayerNorm at the UNet's level-1 transformer shape and
+// CLIP's; GB/s counts x read once and y written once.
+func BenchmarkLayerNorm(b *testing.B) {
+	d := device(b)
+	for _, s := range [][2]int{{2 * 4096, 320}, {2 * 77, 768}} {
+		rows, dim := s[0], s[1]
+		b.Run(fmt.Sprintf("%dx%d", rows, dim), func(b *testing.B) {
+			x, y := randTensor(b, d, rows*dim, 1), randTensor(b, d, rows*dim, 2)
+			gamma, beta := randTensor(b, d, dim, 3), randTensor(b, d, dim, 4)
+			for _, t := range []*gpu.Tensor{x, y, gamma, beta} {
+				defer t.Free()
+			}
+			g, stride := kernels.Groups1D(rows)
+			timeOps(b, d, float64(8*rows*dim), 0, gpu.Dispatch{Kernel: kernel(b, d, kernels.LayerNorm),
+				Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(gamma), gpu.Bind(beta), gpu.Bind(y)},
+				Params:   gpu.Params(kernels.LayerNormParams{Rows: uint32(rows), D: uint32(dim), Stride: stride, Eps: 1e-5}), Groups: [3]uint32{g, 1, 1}})
+		})
+	}
+}

@@ -1,0 +1,30 @@
+#ifndef __GNPARAMS_HLSL__
+#define __GNPARAMS_HLSL__
+
+
+// GroupNormParams are the push constants of the three GroupNorm kernels.
+struct GroupNormParams {
+	// B, C, HW: x is [B, C, HW] (NCHW with HW = H·W).
+	uint B;
+	uint C;
+	uint HW;
+	// G is the number of groups (32 in SD); C must be a multiple of G.
+	uint G;
+	// T is the number of partial-statistics threads per (batch, group).
+	uint T;
+	// Stride is the number of threads in the dispatch's grid (see GroupNormGroups).
+	uint Stride;
+	// Eps is added to the variance (1e-5 UNet, 1e-6 VAE).
+	float Eps;
+	// Act is GroupNormNoAct or GroupNormSilu (fused y = silu(norm(x))).
+	uint Act;
+};
+
+// GnChunkCount is how many of a group's m elements partial thread t of T visits.
+uint GnChunkCount(uint m, uint t, uint tt) {
+	if (t >= m) {
+		return 0;
+	}
+	return (m - t + tt - 1) / tt;
+}
+#endif // __GNPARAMS_HLSL__

@@ -1,0 +1,14 @@
+#ifndef __MUL_HLSL__
+#define __MUL_HLSL__
+
+
+#include "binary.hlsl"
+[[vk::push_constant]] cbuffer PC { BinaryParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	BinaryParams p = P;
+	for (uint i = id.x; i < p.N; i += p.Stride) {
+		MulAt(p, i);
+	}
+}
+#endif // __MUL_HLSL__

@@ -1,0 +1,514 @@
+package kernels
+
+import "github.com/goki/mat32"
+
+// Layout and small tensor operations: channel concat, nearest 2× upsample, sinusoidal
+// timestep embedding, NCHW ⇄ token transposes, row softmax, fp32 ⇄ fp16. All are 1-D
+// grid-stride kernels (Groups1D over the element count named in their Params).
+
+//gosl: start cpuonly
+
+// Go-side storage buffers of the tensor operations.
+var CatA, CatB, CatY []float32
+var UpX, UpY []float32
+var TeT, TeY []float32
+var TpX, TpY []float32
+var SmX, SmY []float32
+var CvF32In, CvF32Out []float32
+var CvF16In, CvF16Out []uint32
+
+//gosl: end cpuonly
+
+// ---- concat along channels ----
+
+//gosl: hlsl catfam
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> CatA;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> CatB;
+// [[vk::binding(2, 0)]] RWStructuredBuffer<float> CatY;
+//gosl: end catfam
+
+//gosl: start catfam
+
+// ConcatParams are the push constants of Concat: y [B, C1+C2, HW] = [a [B,C1,HW], b
+// [B,C2,HW]] along channels (the UNet's skip connections). Any inner size works: for
+// token layout [B·T, C1] ⊕ [B·T, C2] use AInner = C1, BInner = C2.
+type ConcatParams struct {
+	// N is the number of elements of y.
+	N uint32
+	// Stride is the number of threads in the grid (see Groups1D).
+	Stride uint32
+	// AInner = C1·HW and BInner = C2·HW are the per-batch sizes of a and b.
+	AInner uint32
+	BInner uint32
+}
+
+// ConcatAt sets y[i] from a or b.
+func ConcatAt(p *ConcatParams, i uint32) {
+	row := p.AInner + p.BInner
+	b := i / row
+	r := i % row
+	if r < p.AInner {
+		CatY[i] = CatA[b*p.AInner+r]
+	} else {
+		CatY[i] = CatB[b*p.BInner+r-p.AInner]
+	}
+}
+
+//gosl: end catfam
+
+//gosl: hlsl concat
+/*
+#include "catfam.hlsl"
+[[vk::push_constant]] cbuffer PC { ConcatParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	ConcatParams p = P;
+	for (uint i = id.x; i < p.N; i += p.Stride) {
+		ConcatAt(p, i);
+	}
+}
+*/
+//gosl: end concat
+
+// Concat is y = cat(a, b) along channels (ConcatParams): binding 0 a, 1 b (read), 2 y
+// (written).
+var Concat = Spec{Name: "concat", Reads: 2, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// ConcatCPU is the CPU reference of Concat.
+func ConcatCPU(p ConcatParams, a, b, y []float32) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	CatA, CatB, CatY = a, b, y
+	for i := uint32(0); i < p.N; i++ {
+		ConcatAt(&p, i)
+	}
+	CatA, CatB, CatY = nil, nil, nil
+}
+
+// ---- nearest-neighbour 2× upsample ----
+
+//gosl: hlsl upfam
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> UpX;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> UpY;
+//gosl: end upfam
+
+//gosl: start upfam
+
+// UpsampleParams are the push constants of Upsample2x: x [B·C, H, W] → y [B·C, 2H, 2W].
+type UpsampleParams struct {
+	// N is the number of elements of y (4·B·C·H·W).
+	N uint32
+	// Stride is the number of threads in the grid (see Groups1D).
+	Stride uint32
+	// H and W are the input's height and width.
+	H uint32
+	W uint32
+}
+
+// Upsample2xAt sets y[i] to its nearest input pixel.
+func Upsample2xAt(p *UpsampleParams, i uint32) {
+	w2 := 2 * p.W
+	plane := i / (4 * p.H * p.W)
+	r := i % (4 * p.H * p.W)
+	y := r / w2
+	x := r % w2
+	UpY[i] = UpX[plane*p.H*p.W+(y/2)*p.W+x/2]
+}
+
+//gosl: end upfam
+
+//gosl: hlsl upsample2x
+/*
+#include "upfam.hlsl"
+[[vk::push_constant]] cbuffer PC { UpsampleParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	UpsampleParams p = P;
+	for (uint i = id.x; i < p.N; i += p.Stride) {
+		Upsample2xAt(p, i);
+	}
+}
+*/
+//gosl: end upsample2x
+
+// Upsample2x is nearest 2× upsampling of NCHW (UpsampleParams): binding 0 x (read), 1 y
+// (written).
+var Upsample2x = Spec{Name: "upsample2x", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// Upsample2xCPU is the CPU reference of Upsample2x.
+func Upsample2xCPU(p UpsampleParams, x, y []float32) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	UpX, UpY = x, y
+	for i := uint32(0); i < p.N; i++ {
+		Upsample2xAt(&p, i)
+	}
+	UpX, UpY = nil, nil
+}
+
+// ---- sinusoidal timestep embedding ----
+
+//gosl: hlsl tembfam
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> TeT;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> TeY;
+//gosl: end tembfam
+
+//gosl: start tembfam
+
+// TimestepParams are the push constants of TimestepEmbedding.
+type TimestepParams struct {
+	// N is the number of elements of y [B, Dim].
+	N uint32
+	// Stride is the number of threads in the grid (see Groups1D).
+	Stride uint32
+	// Dim is the embedding width (even; 320 in SD).
+	Dim uint32
+	// Row b's timestep is t[TOff + b·TStep] (TStep 0: one timestep for every row).
+	TOff  uint32
+	TStep uint32
+	pad0  uint32
+	pad1  uint32
+	pad2  uint32
+}
+
+// TimestepAt sets y[i] = cos(t·f_k) for k < Dim/2, sin(t·f_{k−Dim/2}) after, with
+// f_k = exp(−ln(10000)·k/(Dim/2)): diffusers' get_timestep_embedding with
+// flip_sin_to_cos=True and downscale_freq_shift=0, as SD's UNet uses it.
+func TimestepAt(p *TimestepParams, i uint32) {
+	half := p.Dim / 2
+	b := i / p.Dim
+	k := i % p.Dim
+	t := TeT[p.TOff+b*p.TStep]
+	j := k
+	if k >= half {
+		j = k - half
+	}
+	f := mat32.Exp(-9.210340371976184 * float32(j) / float32(half))
+	a := t * f
+	if k < half {
+		TeY[i] = mat32.Cos(a)
+	} else {
+		TeY[i] = mat32.Sin(a)
+	}
+}
+
+//gosl: end tembfam
+
+//gosl: hlsl timestep_embedding
+/*
+#include "tembfam.hlsl"
+[[vk::push_constant]] cbuffer PC { TimestepParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	TimestepParams p = P;
+	for (uint i = id.x; i < p.N; i += p.Stride) {
+		TimestepAt(p, i);
+	}
+}
+*/
+//gosl: end timestep_embedding
+
+// TimestepEmbedding writes the sinusoidal embedding of timesteps read from a tensor
+// (so a recorded plan replays with a new timestep written by the host)
+// (TimestepParams): binding 0 t (read), 1 y [B, Dim] (written).
+var TimestepEmbedding = Spec{Name: "timestep_embedding", Reads: 1, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
+
+// TimestepEmbeddingCPU is the CPU reference of TimestepEmbedding.
+func TimestepEmbeddingCPU(p TimestepParams, t, y []float32) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	TeT, TeY = t, y
+	for i := uint32(0); i < p.N; i++ {
+		TimestepAt(&p, i)
+	}
+	TeT, TeY = nil, nil
+}
+
+// ---- NCHW ⇄ tokens ----
+
+//gosl: hlsl tpfam
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> TpX;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> TpY;
+//gosl: end tpfam
+
+//gosl: start tpfam
+
+// TransposeParams are the push constants of NCHWToTokens and TokensToNCHW.
+type TransposeParams struct {
+	// N is the number of elements (B·C·HW).
+	N uint32
+	// Stride is the number of threads in the grid (see Groups1D).
+	Stride uint32
+	// C channels, HW pixels (tokens).
+	C  uint32
+	HW uint32
+}
+
+// NCHWToTokensAt sets y [B, HW, C] element i from x [B, C, HW].
+func NCHWToTokensAt(p *TransposeParams, i uint32) {
+	per := p.C * p.HW
+	b := i / per
+	r := i % per
+	t := r / p.C
+	c := r % p.C
+	TpY[i] = TpX[b*per+c*p.HW+t]
+}
+
+// TokensToNCHWAt sets y [B, C, HW] element i from x [B, HW, C].
+func TokensToNCHWAt(p *TransposeParams, i uint32) {
+	per := p.C * p.HW
+	b := i / per
+	r := i % per
+	c := r / p.HW
+	t := r % p.HW
+	TpY[i] = TpX[b*per+t*p.C+c]
+}
+
+//gosl: end tpfam
+
+//gosl: hlsl nchw_to_tokens
+/*
+#include "tpfam.hlsl"
+[[vk::push_constant]] cbuffer PC { TransposeParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	TransposeParams p = P;
+	for (uint i = id.x; i < p.N; i += p.Stride) {
+		NCHWToTokensAt(p, i);
+	}
+}
+*/
+//gosl: end nchw_to_tokens
+
+//gosl: hlsl tokens_to_nchw
+/*
+#include "tpfam.hlsl"
+[[vk::push_constant]] cbuffer PC { TransposeParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	TransposeParams p = P;
+	for (uint i = id.x; i < p.N; i += p.Stride) {
+		TokensToNCHWAt(p, i);
+	}
+}
+*/
+//gosl: end tokens_to_nchw
+
+// NCHWToTokens transposes x [B, C, HW] to y [B, HW, C] (TransposeParams): binding 0 x
+// (read), 1 y (written).
+var NCHWToTokens = Spec{Name: "nchw_to_tokens", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// TokensToNCHW transposes x [B, HW, C] to y [B, C, HW] (TransposeParams): binding 0 x
+// (read), 1 y (written).
+var TokensToNCHW = Spec{Name: "tokens_to_nchw", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// NCHWToTokensCPU is the CPU reference of NCHWToTokens.
+func NCHWToTokensCPU(p TransposeParams, x, y []float32) { runTranspose(p, x, y, NCHWToTokensAt) }
+
+// TokensToNCHWCPU is the CPU reference of TokensToNCHW.
+func TokensToNCHWCPU(p TransposeParams, x, y []float32) { runTranspose(p, x, y, TokensToNCHWAt) }
+
+func runTranspose(p TransposeParams, x, y []float32, f func(*TransposeParams, uint32)) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	TpX, TpY = x, y
+	for i := uint32(0); i < p.N; i++ {
+		f(&p, i)
+	}
+	TpX, TpY = nil, nil
+}
+
+// ---- softmax over the last dim ----
+
+//gosl: hlsl smfam
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> SmX;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> SmY;
+//gosl: end smfam
+
+//gosl: start smfam
+
+// SoftmaxParams are the push constants of Softmax.
+type SoftmaxParams struct {
+	// Rows and Cols: x is [Rows, Cols], normalised over Cols.
+	Rows uint32
+	Cols uint32
+	// Stride is the number of threads in the grid (Groups1D(Rows)).
+	Stride uint32
+	// Scale multiplies x first: y = softmax(Scale·x) (Scale > 0; 1 for plain softmax).
+	Scale float32
+}
+
+// SoftmaxRowAt normalises row r: max, then exp and sum (written to y), then 1/sum.
+func SoftmaxRowAt(p *SoftmaxParams, r uint32) {
+	base := r * p.Cols
+	m := SmX[base]
+	for j := uint32(1); j < p.Cols; j++ {
+		m = mat32.Max(m, SmX[base+j])
+	}
+	s := float32(0)
+	for j := uint32(0); j < p.Cols; j++ {
+		e := mat32.Exp((SmX[base+j] - m) * p.Scale)
+		SmY[base+j] = e
+		s += e
+	}
+	inv := 1 / s
+	for j := uint32(0); j < p.Cols; j++ {
+		SmY[base+j] = SmY[base+j] * inv
+	}
+}
+
+//gosl: end smfam
+
+//gosl: hlsl softmax
+/*
+#include "smfam.hlsl"
+[[vk::push_constant]] cbuffer PC { SoftmaxParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	SoftmaxParams p = P;
+	for (uint r = id.x; r < p.Rows; r += p.Stride) {
+		SoftmaxRowAt(p, r);
+	}
+}
+*/
+//gosl: end softmax
+
+// Softmax is y = softmax(Scale·x) over the last dim (SoftmaxParams): binding 0 x (read),
+// 1 y (written; may alias x). Groups1D(Rows).
+var Softmax = Spec{Name: "softmax", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// SoftmaxCPU is the CPU reference of Softmax.
+func SoftmaxCPU(p SoftmaxParams, x, y []float32) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	SmX, SmY = x, y
+	for r := uint32(0); r < p.Rows; r++ {
+		SoftmaxRowAt(&p, r)
+	}
+	SmX, SmY = nil, nil
+}
+
+// ---- fp32 ⇄ fp16 ----
+//
+// fp16 tensors are packed two halves per 32-bit word, element 2k in the low half.
+
+//gosl: start cvtparams
+
+// ConvertParams are the push constants of ConvertF32ToF16 and ConvertF16ToF32.
+type ConvertParams struct {
+	// N is the number of values (halves).
+	N uint32
+	// Stride is the number of threads in the grid: Groups1D((N+1)/2) for
+	// ConvertF32ToF16 (one thread per word), Groups1D(N) for ConvertF16ToF32.
+	Stride uint32
+	pad0   uint32
+	pad1   uint32
+}
+
+//gosl: end cvtparams
+
+//gosl: hlsl cvt16fam
+// #include "cvtparams.hlsl"
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> CvF32In;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<uint> CvF16Out;
+//gosl: end cvt16fam
+
+//gosl: start cvt16fam
+
+// F32ToF16At packs values 2w and 2w+1 (round to nearest even) into word w.
+func F32ToF16At(p *ConvertParams, w uint32) {
+	var lo uint32 = f32tof16(CvF32In[2*w])
+	var hi uint32 = 0
+	if 2*w+1 < p.N {
+		hi = f32tof16(CvF32In[2*w+1])
+	}
+	CvF16Out[w] = lo | (hi << 16)
+}
+
+//gosl: end cvt16fam
+
+//gosl: hlsl cvt32fam
+// #include "cvtparams.hlsl"
+// [[vk::binding(0, 0)]] RWStructuredBuffer<uint> CvF16In;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> CvF32Out;
+//gosl: end cvt32fam
+
+//gosl: start cvt32fam
+
+// F16ToF32At unpacks value i.
+func F16ToF32At(p *ConvertParams, i uint32) {
+	u := CvF16In[i/2]
+	if i%2 == 1 {
+		u = u >> 16
+	}
+	var v float32 = f16tof32(u & 65535)
+	CvF32Out[i] = v
+}
+
+//gosl: end cvt32fam
+
+//gosl: hlsl f32_to_f16
+/*
+#include "cvt16fam.hlsl"
+[[vk::push_constant]] cbuffer PC { ConvertParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	ConvertParams p = P;
+	uint n = (p.N + 1) / 2;
+	for (uint w = id.x; w < n; w += p.Stride) {
+		F32ToF16At(p, w);
+	}
+}
+*/
+//gosl: end f32_to_f16
+
+//gosl: hlsl f16_to_f32
+/*
+#include "cvt32fam.hlsl"
+[[vk::push_constant]] cbuffer PC { ConvertParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	ConvertParams p = P;
+	for (uint i = id.x; i < p.N; i += p.Stride) {
+		F16ToF32At(p, i);
+	}
+}
+*/
+//gosl: end f16_to_f32
+
+// ConvertF32ToF16 converts float32 x [N] to packed fp16 y [(N+1)/2 words] (ConvertParams):
+// binding 0 x (read), 1 y (written).
+var ConvertF32ToF16 = Spec{Name: "f32_to_f16", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// ConvertF16ToF32 converts packed fp16 x to float32 y [N] (ConvertParams): binding 0 x (read),
+// 1 y (written).
+var ConvertF16ToF32 = Spec{Name: "f16_to_f32", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// ConvertF32ToF16CPU is the CPU reference of ConvertF32ToF16.
+func ConvertF32ToF16CPU(x []float32, y []uint32) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	p := ConvertParams{N: uint32(len(x))}
+	CvF32In, CvF16Out = x, y
+	for w := uint32(0); w < (p.N+1)/2; w++ {
+		F32ToF16At(&p, w)
+	}
+	CvF32In, CvF16Out = nil, nil
+}
+
+// ConvertF16ToF32CPU is the CPU reference of ConvertF16ToF32.
+func ConvertF16ToF32CPU(x []uint32, y []float32) {
+	cpuMu.Lock()
+	defer cpuMu.Unlock()
+	p := ConvertParams{N: uint32(len(y))}
+	CvF16In, CvF32Out = x, y
+	for i := uint32(0); i < p.N; i++ {
+		F16ToF32At(&p, i)
+	}
+	CvF16In, CvF32Out = nil, nil
+}
+
+// f32tof16 is HLSL's intrinsic of that name in Go (gosl passes the call through): the
+// IEEE half nearest to x (ties to even) in the low 16 bits (see F32ToF16 in f16.go, whose
+// f16tof32 is the matching decoder).
+func f32tof16(x float32) uint32 { return uint32(F32ToF16(x)) }

@@ -1,0 +1,168 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sdgo/sdgo/model/internal/fixture"
+	"github.com/sdgo/sdgo/model/sampler"
+)
+
+// fixtureSampler maps the fixtures' scheduler ids to sampler names.
+var fixtureSampler = map[string]string{
+	"ddim": "ddim", "pndm": "pndm", "euler": "euler", "euler_a": "euler_a", "lms": "lms",
+	"dpmpp_2m": "dpm++2m", "dpmpp_2m_karras": "dpm++2m", "heun": "heun", "lcm": "lcm",
+}
+
+type pipelineCase struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
+	Inputs struct {
+		Model     string          `json:"model"`
+		Scheduler string          `json:"scheduler"`
+		Config    json.RawMessage `json:"scheduler_config"`
+		Prompt    json.RawMessage `json:"prompt"`
+		Negative  json.RawMessage `json:"negative_prompt"`
+		Seed      uint64          `json:"seed"`
+		Steps     int             `json:"num_inference_steps"`
+		Guidance  float64         `json:"guidance_scale"`
+		Height    int             `json:"height"`
+		Width     int             `json:"width"`
+		Strength  float64         `json:"strength"`
+		FP64      struct {
+			Latents float64 `json:"latents_final"`
+			Decoded float64 `json:"decoded"`
+		} `json:"fp64_max_abs_diff"`
+	} `json:"inputs"`
+}
+
+// strings decodes a prompt field: a string, a list of strings, or null.
+func promptList(t *testing.T, raw json.RawMessage, batch int) []string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		out := make([]string, batch)
+		for i := range out {
+			out[i] = one
+		}
+		return out
+	}
+	var list []string
+	require.NoError(t, json.Unmarshal(raw, &list))
+	return list
+}
+
+func pipelineCases(t *testing.T) []pipelineCase {
+	data, err := os.ReadFile(filepath.Join(fixture.Dir, "manifest.json"))
+	require.NoError(t, err)
+	var m struct {
+		Cases []pipelineCase `json:"cases"`
+	}
+	require.NoError(t, json.Unmarshal(sanitizeJSON(data), &m))
+	var out []pipelineCase
+	for _, c := range m.Cases {
+		if c.Kind == "txt2img" || c.Kind == "img2img" || c.Kind == "inpaint" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// sanitizeJSON replaces the non-standard Infinity/NaN tokens Python writes.
+func sanitizeJSON(b []byte) []byte {
+	s := strings.NewReplacer("-Infinity", "null", "Infinity", "null", "NaN", "null").Replace(string(b))
+	return []byte(s)
+}
+
+var pipelines = map[string]*Pipeline{}
+
+func loadFixturePipeline(t *testing.T, model string) *Pipeline {
+	name := map[string]string{"tiny-sd1": "tiny-sd1", "tiny-sd2": "tiny-sd2", "tiny-sd1 + tiny-sd1-inpaint-unet": "tiny-sd1-inpaint"}[model]
+	require.NotEmpty(t, name, model)
+	if p := pipelines[name]; p != nil {
+		return p
+	}
+	models := filepath.Join(fixture.Dir, "models")
+	var ref string
+	opt := Options{Encoder: true}
+	switch name {
+	case "tiny-sd1":
+		ref = filepath.Join(models, "tiny-sd1")
+	case "tiny-sd2":
+		ref, opt.Config = filepath.Join(models, "tiny-sd2.fp16.safetensors"), filepath.Join(models, "tiny-sd2")
+	case "tiny-sd1-inpaint":
+		ref, opt.UNet = filepath.Join(models, "tiny-sd1"), filepath.Join(models, "tiny-sd1-inpaint-unet")
+	}
+	p, err := Load(fixture.Device(t), ref, opt)
+	require.NoError(t, err)
+	pipelines[name] = p
+	return p
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, p := range pipelines {
+		p.Close()
+	}
+	os.Exit(code)
+}
+
+// TestPipelineGoldens reproduces every txt2img, img2img and inpainting golden from its
+// prompt, seed and settings alone, comparing the final latents and the decoded image.
+// Tolerance: the fixtures' own fp32-vs-fp64 difference for the case (how far float
+// rounding alone moves it) times 4, at least 1e-4 of the output scale.
+func TestPipelineGoldens(t *testing.T) {
+	for _, c := range pipelineCases(t) {
+		t.Run(c.ID, func(t *testing.T) {
+			in := c.Inputs
+			p := loadFixturePipeline(t, in.Model)
+			g := fixture.Golden(t, c.ID)
+			batch := g.Info("latents_final").Shape[0]
+			cfg, err := sampler.ParseSchedulerConfig(in.Config, sampler.DefaultConfig())
+			require.NoError(t, err)
+			req := Request{
+				Prompts: promptList(t, in.Prompt, batch), Negatives: promptList(t, in.Negative, batch),
+				Width: in.Width, Height: in.Height, Steps: in.Steps, CFGScale: in.Guidance, Seed: in.Seed,
+				Sampler: fixtureSampler[in.Scheduler], Scheduler: cfg, Strength: in.Strength,
+			}
+			if g.Info("image_u8") != nil {
+				req.Init = goldenImage(t, g.Bytes, in.Width, in.Height)
+				if req.Strength == 0 {
+					req.Strength = 1
+				}
+			}
+			if g.Info("mask_u8") != nil {
+				u8, err := g.Bytes("mask_u8")
+				require.NoError(t, err)
+				req.Mask = &image.Gray{Pix: append([]byte(nil), u8...), Stride: in.Width, Rect: image.Rect(0, 0, in.Width, in.Height)}
+			}
+			res, err := p.Generate(context.Background(), req)
+			require.NoError(t, err)
+			tolL := max(4*in.FP64.Latents, 1e-4)
+			tolD := max(4*in.FP64.Decoded, 1e-4)
+			require.True(t, fixture.Close(t, "latents_final", res.Latents, fixture.Float32(t, g, "latents_final"), tolL))
+			require.True(t, fixture.Close(t, "decoded", res.Decoded, fixture.Float32(t, g, "decoded"), tolD))
+			require.Len(t, res.Images, batch)
+		})
+	}
+}
+
+func goldenImage(t *testing.T, bytes func(string) ([]byte, error), w, h int) *image.NRGBA {
+	u8, err := bytes("image_u8")
+	require.NoError(t, err)
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < w*h; i++ {
+		copy(img.Pix[4*i:], u8[3*i:3*i+3])
+		img.Pix[4*i+3] = 255
+	}
+	return img
+}

@@ -1,0 +1,229 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/sdgo/sdgo/gpu"
+
+	"github.com/sdgo/sdgo/model/imageio"
+)
+
+// encodeImage runs the VAE encoder on one image [1, 3, H, W] in [-1, 1] and returns
+// sampled, scaled latents repeated for the batch (one generator draw, as diffusers).
+func (g *generation) encodeImage(img []float32) ([]float32, error) {
+	p := g.p
+	in, err := g.alloc(len(img))
+	if err != nil {
+		return nil, err
+	}
+	if err := in.WriteFloat32(0, img); err != nil {
+		return nil, err
+	}
+	out, err := g.alloc(8 * g.h * g.w)
+	if err != nil {
+		return nil, err
+	}
+	n := p.params
+	n.Begin()
+	n.Output(p.vae.Encode(n, n.External(in, 1, 3, g.r.Height, g.r.Width), nil), out)
+	if err := runOnce(n); err != nil {
+		return nil, fmt.Errorf("vae encoder: %w", err)
+	}
+	moments, err := out.Float32s()
+	if err != nil {
+		return nil, err
+	}
+	one := g.encodedLatents(moments, 1)
+	var all []float32
+	for b := 0; b < g.batch; b++ {
+		all = append(all, one...)
+	}
+	return all, nil
+}
+
+// inpaintCondition builds the extra UNet input of inpainting models for the batch:
+// [B, 5, h, w] = the latent-size mask, then the masked image's latents.
+func (g *generation) inpaintCondition() ([]float32, error) {
+	r := g.r
+	img := imageio.ImageTensor(r.Init)
+	mask := imageio.MaskTensor(r.Mask)
+	masked, err := imageio.MaskedImage(img, mask)
+	if err != nil {
+		return nil, err
+	}
+	latents, err := g.encodeImage(masked)
+	if err != nil {
+		return nil, err
+	}
+	small, err := imageio.LatentMask(mask, r.Height, r.Width, g.h, g.w)
+	if err != nil {
+		return nil, err
+	}
+	hw := g.h * g.w
+	cond := make([]float32, 0, 5*g.batch*hw)
+	for b := 0; b < g.batch; b++ {
+		cond = append(cond, small...)
+		cond = append(cond, latents[b*4*hw:(b+1)*4*hw]...)
+	}
+	return cond, nil
+}
+
+// decode runs the VAE decoder image by image on latents/scaling and returns
+// [B, 3, H, W]. When asked to (Request.VAETiling), or when the whole image's graph
+// would have an activation larger than the device's storage-buffer range, it decodes
+// overlapping tiles and blends them (like diffusers' tiled decode, tiles see only their
+// own neighbourhood, so the result differs slightly from an untiled decode).
+func (g *generation) decode(latents []float32) ([]float32, error) {
+	th, tw := g.h, g.w
+	if g.r.VAETiling || !g.decoderFits(th, tw) {
+		th, tw = min(g.h, 64), min(g.w, 64)
+		for (th > 16 || tw > 16) && !g.decoderFits(th, tw) {
+			th, tw = max(th/2, min(g.h, 16)), max(tw/2, min(g.w, 16))
+		}
+		if g.r.VAETiling {
+			th, tw = min(th, g.tileSize), min(tw, g.tileSize)
+		}
+		if !g.decoderFits(th, tw) {
+			return nil, fmt.Errorf("even a %dx%d latent tile exceeds the device's %d MiB storage-buffer range", tw, th, g.p.Device.Info.MaxStorageBufferRange>>20)
+		}
+	}
+	dec, err := g.newTileDecoder(th, tw)
+	if err != nil {
+		return nil, err
+	}
+	defer dec.close()
+	hw := g.h * g.w
+	var out []float32
+	for b := 0; b < g.batch; b++ {
+		img, err := dec.decodeImage(g, latents[b*4*hw:(b+1)*4*hw])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, img...)
+	}
+	return out, nil
+}
+
+// decoderFits reports whether decoding an h×w latent keeps every activation within the
+// device's storage-buffer range.
+func (g *generation) decoderFits(h, w int) bool {
+	n := g.p.params
+	n.Begin()
+	in := n.Act(1, 4, h, w)
+	g.p.vae.Decode(n, in, nil)
+	return n.Err() == nil && n.MaxActBytes() <= g.p.Device.Info.MaxStorageBufferRange
+}
+
+// tileDecoder is a decoder plan for one latent tile size, replayed over the tiles.
+type tileDecoder struct {
+	th, tw  int
+	in, out *gpu.Tensor
+	c       *gpu.Compiled
+}
+
+func (g *generation) newTileDecoder(th, tw int) (*tileDecoder, error) {
+	d := &tileDecoder{th: th, tw: tw}
+	var err error
+	if d.in, err = g.alloc(4 * th * tw); err != nil {
+		return nil, err
+	}
+	if d.out, err = g.alloc(3 * 64 * th * tw); err != nil {
+		return nil, err
+	}
+	n := g.p.params
+	n.Begin()
+	n.Output(g.p.vae.Decode(n, n.External(d.in, 1, 4, th, tw), nil), d.out)
+	if d.c, err = n.Compile(false); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *tileDecoder) close() { d.c.Close() }
+
+// tileStarts returns the tile origins covering n with tiles of t and overlap ≥ t/4.
+func tileStarts(n, t int) []int {
+	if t >= n {
+		return []int{0}
+	}
+	stride := t - t/4
+	var s []int
+	for o := 0; o+t < n; o += stride {
+		s = append(s, o)
+	}
+	return append(s, n-t)
+}
+
+// ramp is the blending weight of pixel i of a tile of size n whose previous and next
+// neighbours overlap it by the given pixel counts: rising over the leading overlap,
+// falling over the trailing one.
+func ramp(i, n, lead, trail int) float32 {
+	w := float32(1)
+	if lead > 0 && i < lead {
+		w = min(w, (float32(i)+0.5)/float32(lead))
+	}
+	if trail > 0 && i >= n-trail {
+		w = min(w, (float32(n-i)-0.5)/float32(trail))
+	}
+	return w
+}
+
+// decodeImage decodes one image's latents [4, h, w] tile by tile into [3, 8h, 8w].
+func (d *tileDecoder) decodeImage(g *generation, lat []float32) ([]float32, error) {
+	sf := float32(g.p.Model.Config.VAE.ScalingFactor)
+	H, W := 8*g.h, 8*g.w
+	acc := make([]float32, 3*H*W)
+	wsum := make([]float32, H*W)
+	ys, xs := tileStarts(g.h, d.th), tileStarts(g.w, d.tw)
+	z := make([]float32, 4*d.th*d.tw)
+	for iy, ty := range ys {
+		for ix, tx := range xs {
+			for c := 0; c < 4; c++ {
+				for y := 0; y < d.th; y++ {
+					for x := 0; x < d.tw; x++ {
+						z[(c*d.th+y)*d.tw+x] = lat[(c*g.h+ty+y)*g.w+tx+x] / sf
+					}
+				}
+			}
+			if err := d.in.WriteFloat32(0, z); err != nil {
+				return nil, err
+			}
+			if err := d.c.Run(); err != nil {
+				return nil, err
+			}
+			img, err := d.out.Float32s()
+			if err != nil {
+				return nil, err
+			}
+			overlap := func(starts []int, i, t int) (lead, trail int) {
+				if i > 0 {
+					lead = 8 * (starts[i-1] + t - starts[i])
+				}
+				if i+1 < len(starts) {
+					trail = 8 * (starts[i] + t - starts[i+1])
+				}
+				return lead, trail
+			}
+			ly, tyy := overlap(ys, iy, d.th)
+			lx, txx := overlap(xs, ix, d.tw)
+			ph, pw := 8*d.th, 8*d.tw
+			for y := 0; y < ph; y++ {
+				wy := ramp(y, ph, ly, tyy)
+				for x := 0; x < pw; x++ {
+					wgt := wy * ramp(x, pw, lx, txx)
+					py, px := 8*ty+y, 8*tx+x
+					wsum[py*W+px] += wgt
+					for c := 0; c < 3; c++ {
+						acc[(c*H+py)*W+px] += wgt * img[(c*ph+y)*pw+x]
+					}
+				}
+			}
+		}
+	}
+	for c := 0; c < 3; c++ {
+		for i := 0; i < H*W; i++ {
+			acc[c*H*W+i] /= wsum[i]
+		}
+	}
+	return acc, nil
+}
