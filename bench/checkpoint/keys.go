@@ -6,13 +6,13 @@ import "fmt"
 type kind int
 
 const (
-	weight   kind = iota // N(0, 1/fan_in)
-	bias                 // N(0, 0.02²)
-	normGain             // 1 + N(0, 0.02²)
-	embedding            // N(0, 0.02²)
-	schedule             // an LDM schedule buffer, computed
-	positionIDs          // 0..76, int64
-	scalar               // logit_scale
+	weight      kind = iota // N(0, 1/fan_in)
+	bias                    // N(0, 0.02²)
+	normGain                // 1 + N(0, 0.02²)
+	embedding               // N(0, 0.02²)
+	schedule                // an LDM schedule buffer, computed
+	positionIDs             // 0..76, int64
+	scalar                  // logit_scale
 )
 
 // tensor is one entry of the checkpoint.

@@ -240,3 +240,22 @@ func TestGenerateBadInput(t *testing.T) {
 	require.Contains(t, stderr, "bad.safetensors")
 	require.NoFileExists(t, out)
 }
+
+// TestGenerateOutpaint extends a 64×64 image by 64 px on the right with an ordinary
+// model (mask blending): the output covers the enlarged 128×64 canvas.
+func TestGenerateOutpaint(t *testing.T) {
+	dir := t.TempDir()
+	g := goldenFile(t, "img2img_sd1_ddim")
+	init := filepath.Join(dir, "init.png")
+	writeGoldenPNG(t, g, "image_u8", init)
+	out := filepath.Join(dir, "wide.png")
+	code, _, stderr := runBinary(t, "generate", "-m", filepath.Join(fixtures, "models", "tiny-sd1"), "-p", "more of the same",
+		"-i", init, "--outpaint", "0,64,0,0", "--steps", "4", "--sampler", "ddim", "-s", "2", "-o", out)
+	require.Equal(t, 0, code, stderr)
+	f, err := os.Open(out)
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	require.Equal(t, image.Rect(0, 0, 128, 64), img.Bounds())
+}

@@ -30,10 +30,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// TestConformance runs every registered case on the device (slow ones only without
-// -short) and prints the table.
+// TestConformance runs every registered case on the device and prints the table. The
+// slow cases (full-size SD shapes) run only with SDGO_CHECK_FULL=1, like `sdgo check
+// --full`, to keep the suite fast on two cores.
 func TestConformance(t *testing.T) {
-	cases := Cases(os.Getenv("SDGO_CHECK_FILTER"), testing.Short())
+	cases := Cases(os.Getenv("SDGO_CHECK_FILTER"), os.Getenv("SDGO_CHECK_FULL") == "")
 	require.NotEmpty(t, cases)
 	rs := Run(dev, cases, nil)
 	t.Logf("device: %s\n%s", dev.Info.Name, Table(rs))

@@ -5,6 +5,8 @@ import (
 	"image"
 	"time"
 
+	"github.com/sdgo/sdgo/gpu"
+
 	"github.com/sdgo/sdgo/model/imageio"
 	"github.com/sdgo/sdgo/model/sampler"
 	"github.com/sdgo/sdgo/model/weights"
@@ -39,6 +41,9 @@ type Request struct {
 	// VAETiling decodes in overlapping tiles (automatic when the image would not fit the
 	// device's storage-buffer range).
 	VAETiling bool
+	// Profile times every UNet dispatch with timestamp queries (Result.UNetKernels);
+	// it adds a barrier between dispatches, so it is for measuring, not for speed.
+	Profile bool
 	// Progress is called after each stage and each sampling step.
 	Progress func(Progress)
 }
@@ -59,6 +64,11 @@ type Result struct {
 	// Timings per stage and PeakDeviceBytes (all device memory in use at the peak).
 	Timings         map[string]time.Duration
 	PeakDeviceBytes int64
+	// UNetKernels is the device time per kernel over all UNet evaluations (Profile).
+	UNetKernels []gpu.KernelTime
+	// UNetCalls is the number of UNet evaluations; UNetWall their wall time.
+	UNetCalls int
+	UNetWall  time.Duration
 }
 
 // validate checks a request against the model before any work.

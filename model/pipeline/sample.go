@@ -137,7 +137,7 @@ func (g *generation) newUNetRun(plan *sampler.Plan, text *gpu.Tensor, ctxLen int
 	width := p.Model.Config.UNet.CrossAttentionDim
 	y := p.unet.Forward(n, n.External(in, u.rows, cin, g.h, g.w), n.External(u.times, u.rows), n.External(text, u.rows, ctxLen, width), nil)
 	n.Output(y, out)
-	if u.unet, err = n.Compile(false); err != nil {
+	if u.unet, err = n.Compile(g.r.Profile); err != nil {
 		u.close()
 		return nil, err
 	}
@@ -232,8 +232,14 @@ func (u *unetRun) step(k int, call sampler.Call, g *generation) error {
 			return err
 		}
 	}
+	began := time.Now()
 	if err := u.unet.Run(); err != nil {
 		return err
+	}
+	g.res.UNetWall += time.Since(began)
+	g.res.UNetCalls++
+	if g.r.Profile {
+		g.res.UNetKernels = addKernelTimes(g.res.UNetKernels, u.unet.Timings())
 	}
 	if err := runIfAny(s.guide); err != nil {
 		return err
@@ -268,4 +274,22 @@ func (u *unetRun) close() {
 	for _, t := range u.extra {
 		t.Free()
 	}
+}
+
+// addKernelTimes adds b's per-kernel times into a.
+func addKernelTimes(a, b []gpu.KernelTime) []gpu.KernelTime {
+	idx := map[string]int{}
+	for i, k := range a {
+		idx[k.Name] = i
+	}
+	for _, k := range b {
+		if i, ok := idx[k.Name]; ok {
+			a[i].Total += k.Total
+			a[i].Dispatches += k.Dispatches
+			continue
+		}
+		idx[k.Name] = len(a)
+		a = append(a, k)
+	}
+	return a
 }

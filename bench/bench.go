@@ -1,0 +1,222 @@
+// Package bench measures sdgo end to end on a full-size checkpoint with random weights
+// (written by bench/checkpoint, so no download is needed): text encoder, one UNet
+// evaluation with guidance (batch 2), VAE decode and whole txt2img runs, each first run
+// (pipeline compilation included) and warm, with a per-kernel breakdown from
+// timestamp queries, peak device memory and peak host RSS.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sdgo/sdgo/bench/checkpoint"
+	"github.com/sdgo/sdgo/gpu"
+	"github.com/sdgo/sdgo/model/pipeline"
+	"github.com/sdgo/sdgo/model/sampler"
+)
+
+// Options select what to measure.
+type Options struct {
+	Arch       string // checkpoint architecture: sd15 (default) or sd21
+	Checkpoint string // checkpoint file; "" = generated once into the cache folder
+	Sizes      []int  // image sides in px (default 256)
+	Steps      int    // sampling steps of the txt2img runs (default 4)
+	Device     string
+	Log        io.Writer // progress lines (may be nil)
+}
+
+// Stage is the timing of one stage at one size.
+type Stage struct {
+	Name  string
+	Size  int
+	First time.Duration // first run, including pipeline compilation (JIT)
+	Warm  time.Duration // a later run
+}
+
+// Report is the result of a benchmark run.
+type Report struct {
+	Device, Driver  string
+	Date            string
+	Checkpoint      string
+	Load            time.Duration
+	Stages          []Stage
+	UNetKernels     map[int][]gpu.KernelTime // per size: device time per kernel of one warm UNet evaluation
+	UNetHostPerCall map[int]time.Duration    // per size: wall minus device time of one UNet evaluation
+	PeakDeviceBytes int64
+	PeakRSSBytes    int64
+}
+
+func (o *Options) logf(format string, args ...any) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, format+"\n", args...)
+	}
+}
+
+// checkpointPath returns the benchmark checkpoint, writing it on first use.
+func (o *Options) checkpointPath() (string, error) {
+	if o.Checkpoint != "" {
+		return o.Checkpoint, nil
+	}
+	a, err := checkpoint.Lookup(o.Arch)
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "sdgo", "bench-"+a.Name+".safetensors")
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	o.logf("writing the %s benchmark checkpoint to %s (once)", a.Name, path)
+	return path, checkpoint.Write(path, a, 1)
+}
+
+// Run performs the benchmark.
+func Run(o Options) (*Report, error) {
+	if o.Arch == "" {
+		o.Arch = "sd15"
+	}
+	if len(o.Sizes) == 0 {
+		o.Sizes = []int{256}
+	}
+	if o.Steps == 0 {
+		o.Steps = 4
+	}
+	path, err := o.checkpointPath()
+	if err != nil {
+		return nil, err
+	}
+	d, err := gpu.Open(o.Device)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	r := &Report{Device: d.Info.Name, Driver: d.Info.Driver, Date: time.Now().UTC().Format(time.RFC3339), Checkpoint: path,
+		UNetKernels: map[int][]gpu.KernelTime{}, UNetHostPerCall: map[int]time.Duration{}}
+	began := time.Now()
+	p, err := pipeline.Load(d, path, pipeline.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	r.Load = time.Since(began)
+	o.logf("loaded %s in %.1f s on %s", filepath.Base(path), r.Load.Seconds(), d.Info.Name)
+	sched, err := p.SchedulerConfig()
+	if err != nil {
+		return nil, err
+	}
+	for _, size := range o.Sizes {
+		if err := o.measureSize(p, sched, size, r); err != nil {
+			return nil, err
+		}
+	}
+	r.PeakDeviceBytes = d.Memory().Peak
+	r.PeakRSSBytes = peakRSS()
+	return r, nil
+}
+
+// measureSize runs txt2img at one size: a 1-step run (first: JIT), a profiled 1-step
+// run (per-kernel times) and a Steps-step run (warm stage times).
+func (o *Options) measureSize(p *pipeline.Pipeline, sched sampler.Config, size int, r *Report) error {
+	req := pipeline.Request{Prompts: []string{"a photograph of an astronaut riding a horse"}, Negatives: []string{"blurry"},
+		Width: size, Height: size, Steps: 1, CFGScale: 7, Seed: 1, Sampler: "euler", Scheduler: sched}
+	run := func(steps int, profile bool) (*pipeline.Result, error) {
+		req.Steps, req.Profile = steps, profile
+		res, err := p.Generate(context.Background(), req)
+		if err != nil {
+			return nil, fmt.Errorf("%d px: %w", size, err)
+		}
+		return res, nil
+	}
+	first, err := run(1, false)
+	if err != nil {
+		return err
+	}
+	o.logf("%d px first run: text %.2f s, one UNet evaluation %.2f s, decode %.2f s", size,
+		first.Timings["text"].Seconds(), first.UNetWall.Seconds(), first.Timings["decode"].Seconds())
+	prof, err := run(1, true)
+	if err != nil {
+		return err
+	}
+	var device time.Duration
+	for _, k := range prof.UNetKernels {
+		device += k.Total
+	}
+	sort.Slice(prof.UNetKernels, func(i, j int) bool { return prof.UNetKernels[i].Total > prof.UNetKernels[j].Total })
+	r.UNetKernels[size] = prof.UNetKernels
+	warm, err := run(o.Steps, false)
+	if err != nil {
+		return err
+	}
+	perCall := warm.UNetWall / time.Duration(warm.UNetCalls)
+	r.UNetHostPerCall[size] = max(0, perCall-device)
+	r.Stages = append(r.Stages,
+		Stage{Name: "text encoder", Size: size, First: first.Timings["text"], Warm: warm.Timings["text"]},
+		Stage{Name: "UNet step (CFG, batch 2)", Size: size, First: first.UNetWall, Warm: perCall},
+		Stage{Name: "VAE decode", Size: size, First: first.Timings["decode"], Warm: warm.Timings["decode"]},
+		Stage{Name: fmt.Sprintf("txt2img %d steps", o.Steps), Size: size, Warm: warm.Timings["text"] + warm.Timings["sample"] + warm.Timings["decode"]},
+	)
+	o.logf("%d px warm: UNet step %.2f s (device %.2f s), decode %.2f s", size, perCall.Seconds(), device.Seconds(), warm.Timings["decode"].Seconds())
+	return nil
+}
+
+// peakRSS reads the process's peak resident set size (Linux), or 0.
+func peakRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
+// Table formats the report for people.
+func (r *Report) Table() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "device: %s (%s)\ndate: %s\ncheckpoint: %s (loaded in %.1f s)\n\n", r.Device, r.Driver, r.Date, r.Checkpoint, r.Load.Seconds())
+	fmt.Fprintf(&b, "%-26s %6s %12s %12s\n", "stage", "size", "first (s)", "warm (s)")
+	for _, s := range r.Stages {
+		first := "-"
+		if s.First > 0 {
+			first = fmt.Sprintf("%.2f", s.First.Seconds())
+		}
+		fmt.Fprintf(&b, "%-26s %6d %12s %12.2f\n", s.Name, s.Size, first, s.Warm.Seconds())
+	}
+	sizes := make([]int, 0, len(r.UNetKernels))
+	for s := range r.UNetKernels {
+		sizes = append(sizes, s)
+	}
+	sort.Ints(sizes)
+	for _, size := range sizes {
+		var total time.Duration
+		for _, k := range r.UNetKernels[size] {
+			total += k.Total
+		}
+		fmt.Fprintf(&b, "\nUNet evaluation at %d px, device time by kernel (total %.2f s; host overhead %.1f ms):\n", size, total.Seconds(), float64(r.UNetHostPerCall[size].Microseconds())/1000)
+		for _, k := range r.UNetKernels[size] {
+			fmt.Fprintf(&b, "  %-24s %5d dispatches %8.3f s %5.1f%%\n", k.Name, k.Dispatches, k.Total.Seconds(), 100*k.Total.Seconds()/total.Seconds())
+		}
+	}
+	fmt.Fprintf(&b, "\npeak device memory %.0f MiB, peak host RSS %.0f MiB\n", float64(r.PeakDeviceBytes)/(1<<20), float64(r.PeakRSSBytes)/(1<<20))
+	return b.String()
+}
