@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sdgo/sdgo/model/imageio"
 	"github.com/sdgo/sdgo/model/pipeline"
@@ -159,11 +160,19 @@ func findModel(ref string) (string, error) {
 			found = append(found, m...)
 		}
 	}
+	if len(found) == 0 {
+		for _, id := range weights.CachedModels() {
+			src, err := weights.Discover(id)
+			if err == nil {
+				found = append(found, src.Path)
+			}
+		}
+	}
 	switch len(found) {
 	case 1:
 		return found[0], nil
 	case 0:
-		return "", fmt.Errorf("no model given and none found in %s: pass -m with a .safetensors/.ckpt file, a diffusers folder or a Hugging Face id in the local cache (sdgo downloads nothing; `sdgo make-checkpoint` writes a random-weight one for benchmarks)", strings.Join(dirs, ", "))
+		return "", fmt.Errorf("no model given and none found in %s or the Hugging Face cache: pass -m with a .safetensors/.ckpt file, a diffusers folder or a Hugging Face id in the local cache (sdgo downloads nothing; `sdgo make-checkpoint` writes a random-weight one for benchmarks)", strings.Join(dirs, ", "))
 	}
 	return "", fmt.Errorf("no model given and several found (%s): choose one with -m", strings.Join(found, ", "))
 }
@@ -171,9 +180,10 @@ func findModel(ref string) (string, error) {
 // progress prints per-step progress on stderr: a rewritten line on a terminal, plain
 // lines otherwise.
 type progress struct {
-	w    io.Writer
-	tty  bool
-	last string
+	w           io.Writer
+	tty         bool
+	last        string
+	sampleStart time.Duration // elapsed time when sampling began
 }
 
 func newProgress(w io.Writer) *progress {
@@ -198,8 +208,12 @@ func (p *progress) update(pr pipeline.Progress) {
 	var s string
 	switch pr.Stage {
 	case "sample":
-		rate := float64(pr.Step) / pr.Elapsed.Seconds()
-		s = fmt.Sprintf("sampling step %d/%d  %.2f it/s  %.1f s", pr.Step, pr.Total, rate, pr.Elapsed.Seconds())
+		if pr.Step == 1 {
+			p.sampleStart = pr.Elapsed - pr.StepTime
+		}
+		per := (pr.Elapsed - p.sampleStart) / time.Duration(pr.Step)
+		eta := per * time.Duration(pr.Total-pr.Step)
+		s = fmt.Sprintf("sampling step %d/%d  %.2f it/s  ETA %.1f s", pr.Step, pr.Total, 1/per.Seconds(), eta.Seconds())
 	default:
 		s = fmt.Sprintf("%s done  %.1f s", pr.Stage, pr.Elapsed.Seconds())
 	}

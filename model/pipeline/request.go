@@ -50,10 +50,11 @@ type Request struct {
 
 // Progress reports where a generation is.
 type Progress struct {
-	Stage   string // "text", "encode", "sample", "decode"
-	Step    int    // steps done (sample stage)
-	Total   int
-	Elapsed time.Duration
+	Stage    string // "text", "encode", "sample", "decode"
+	Step     int    // steps done (sample stage)
+	Total    int
+	Elapsed  time.Duration // since Generate began
+	StepTime time.Duration // of the step just done
 }
 
 // Result is what a generation produced.

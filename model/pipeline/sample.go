@@ -79,11 +79,12 @@ func (g *generation) sample(ctx context.Context, text *gpu.Tensor, ctxLen int) (
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		stepBegan := time.Now()
 		if err := run.step(k, call, g); err != nil {
 			return nil, fmt.Errorf("step %d: %w", k+1, err)
 		}
 		if r.Progress != nil {
-			r.Progress(Progress{Stage: "sample", Step: k + 1, Total: len(plan.Calls), Elapsed: time.Since(g.start)})
+			r.Progress(Progress{Stage: "sample", Step: k + 1, Total: len(plan.Calls), Elapsed: time.Since(g.start), StepTime: time.Since(stepBegan)})
 		}
 	}
 	g.res.Timings["sample"] += time.Since(began)

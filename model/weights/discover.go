@@ -102,3 +102,22 @@ func fileExists(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && !st.IsDir()
 }
+
+// CachedModels lists the Hugging Face repo ids in the local cache that look like
+// Stable Diffusion models (a cached diffusers model_index.json or a single checkpoint
+// file in their main snapshot), for callers that were given no model.
+func CachedModels() []string {
+	dirs, _ := filepath.Glob(filepath.Join(hubCache(), "models--*--*"))
+	var ids []string
+	for _, dir := range dirs {
+		id := strings.Replace(strings.TrimPrefix(filepath.Base(dir), "models--"), "--", "/", 1)
+		snap, err := hubSnapshot(dir, "")
+		if err != nil {
+			continue
+		}
+		if _, err := folderSource(snap); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
