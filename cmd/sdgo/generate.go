@@ -55,8 +55,8 @@ func (f *generateFlags) define(fs *pflag.FlagSet) {
 	fs.StringVar(&f.config, "config", "", "diffusers folder whose configs describe a single-file checkpoint")
 	fs.StringVarP(&f.prompt, "prompt", "p", "", "the prompt (A1111 syntax: (word:1.2), [word], BREAK)")
 	fs.StringVarP(&f.negative, "negative-prompt", "n", "", "the negative prompt")
-	fs.IntVarP(&f.width, "width", "W", 0, "image width in px, a multiple of 64 (default 512, 768 for SD2 v-models)")
-	fs.IntVarP(&f.height, "height", "H", 0, "image height in px, a multiple of 64 (default like the width)")
+	fs.IntVarP(&f.width, "width", "W", 0, "image width in px, a multiple of 8 (default 512, 768 for SD2 v-models)")
+	fs.IntVarP(&f.height, "height", "H", 0, "image height in px, a multiple of 8 (default like the width)")
 	fs.IntVar(&f.steps, "steps", 20, "sampling steps")
 	fs.Float64Var(&f.cfg, "cfg-scale", 7.0, "classifier-free guidance scale (≤ 1: no negative pass)")
 	fs.Int64VarP(&f.seed, "seed", "s", -1, "seed (-1: random, printed)")
@@ -92,10 +92,10 @@ func (f *generateFlags) check() error {
 		return fmt.Errorf("--prompt is required")
 	case f.steps < 1 || f.steps > 1000:
 		return fmt.Errorf("--steps %d: must be in 1..1000", f.steps)
-	case f.width < 0 || f.width%64 != 0 || f.width > 4096:
-		return fmt.Errorf("--width %d: must be a multiple of 64 up to 4096", f.width)
-	case f.height < 0 || f.height%64 != 0 || f.height > 4096:
-		return fmt.Errorf("--height %d: must be a multiple of 64 up to 4096", f.height)
+	case f.width < 0 || f.width%8 != 0 || f.width > 4096:
+		return fmt.Errorf("--width %d: must be a multiple of 8 up to 4096", f.width)
+	case f.height < 0 || f.height%8 != 0 || f.height > 4096:
+		return fmt.Errorf("--height %d: must be a multiple of 8 up to 4096", f.height)
 	case f.cfg < 0 || f.cfg > 100:
 		return fmt.Errorf("--cfg-scale %v: must be in 0..100", f.cfg)
 	case f.batchCount < 1 || f.batchSize < 1 || f.batchSize > 64:

@@ -70,8 +70,8 @@ func (f *generateFlags) images(req *pipeline.Request) error {
 		if err != nil {
 			return err
 		}
-		if f.width == 0 && f.height == 0 { // keep the canvas's own size, in multiples of 64
-			req.Width, req.Height = roundUp64(canvas.Bounds().Dx()), roundUp64(canvas.Bounds().Dy())
+		if f.width == 0 && f.height == 0 { // keep the canvas's own size (a multiple of 8)
+			req.Width, req.Height = canvas.Bounds().Dx(), canvas.Bounds().Dy()
 		}
 		if req.Init, err = imageio.Resize(canvas, req.Width, req.Height, mode); err != nil {
 			return err
@@ -99,8 +99,6 @@ func (f *generateFlags) images(req *pipeline.Request) error {
 	req.Strength = 1
 	return nil
 }
-
-func roundUp64(v int) int { return (v + 63) / 64 * 64 }
 
 // parameters is the A1111-style metadata of one output.
 func (f *generateFlags) parameters(p *pipeline.Pipeline, ref string, req pipeline.Request, seed uint64) imageio.Parameters {

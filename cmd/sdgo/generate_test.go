@@ -219,6 +219,7 @@ func TestGenerateBadInput(t *testing.T) {
 		{[]string{"-m", model}, exitUsage, "--prompt is required"},
 		{[]string{"-m", model, "-p", "x", "--steps", "0"}, exitUsage, "--steps 0"},
 		{[]string{"-m", model, "-p", "x", "-W", "100"}, exitUsage, "--width 100"},
+		{[]string{"-m", model, "-p", "x", "-H", "-8"}, exitUsage, "--height -8"},
 		{[]string{"-m", model, "-p", "x", "--sampler", "bogus"}, exitUsage, `--sampler "bogus"`},
 		{[]string{"-m", model, "-p", "x", "--schedule", "cosine"}, exitUsage, `--schedule "cosine"`},
 		{[]string{"-m", model, "-p", "x", "--outpaint", "1,2"}, exitUsage, "--outpaint"},

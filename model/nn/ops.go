@@ -79,19 +79,24 @@ func (n *Net) Concat(a, b Tensor) Tensor {
 	return y
 }
 
-// UpsampleNearest resizes x [B, C, H, W] to [B, C, h, w] by nearest neighbour; only
-// exact doubling is supported.
+// UpsampleNearest resizes x [B, C, H, W] to [B, C, h, w] by nearest neighbour (torch's
+// rule); exact doubling takes the faster 2× kernel.
 func (n *Net) UpsampleNearest(x Tensor, h, w int) Tensor {
 	if n.err != nil {
 		return Tensor{}
 	}
-	if h != 2*x.Shape[2] || w != 2*x.Shape[3] {
-		n.Failf("upsample %v to %dx%d: only 2x nearest upsampling is supported (use image sizes that are multiples of 64)", x.Shape, h, w)
+	if h < 1 || w < 1 {
+		n.Failf("upsample %v to %dx%d", x.Shape, h, w)
 		return Tensor{}
 	}
 	y := n.Act(x.Shape[0], x.Shape[1], h, w)
 	g, stride := kernels.Groups1D(y.Numel())
-	n.dispatch(kernels.Upsample2x, gpu.Params(kernels.UpsampleParams{N: uint32(y.Numel()), Stride: stride, H: uint32(x.Shape[2]), W: uint32(x.Shape[3])}), [3]uint32{g, 1, 1}, x, y)
+	if h == 2*x.Shape[2] && w == 2*x.Shape[3] {
+		n.dispatch(kernels.Upsample2x, gpu.Params(kernels.UpsampleParams{N: uint32(y.Numel()), Stride: stride, H: uint32(x.Shape[2]), W: uint32(x.Shape[3])}), [3]uint32{g, 1, 1}, x, y)
+		return y
+	}
+	n.dispatch(kernels.ResizeNearest, gpu.Params(kernels.ResizeParams{N: uint32(y.Numel()), Stride: stride,
+		H: uint32(x.Shape[2]), W: uint32(x.Shape[3]), OH: uint32(h), OW: uint32(w)}), [3]uint32{g, 1, 1}, x, y)
 	return y
 }
 

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"image"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -75,4 +76,20 @@ func TestTiledDecode(t *testing.T) {
 	require.Less(t, rms, 0.05)
 	require.Equal(t, []int{0, 24, 32}, tileStarts(64, 32))
 	require.Equal(t, []int{0}, tileStarts(8, 32))
+}
+
+// TestOddSizes generates at sizes whose latents are not divisible by the UNet's total
+// downsampling (72×88 px: 9×11 latents), where the UNet upsamples to each skip's size
+// as diffusers does.
+func TestOddSizes(t *testing.T) {
+	p := loadFixturePipeline(t, "tiny-sd1")
+	res, err := p.Generate(context.Background(), Request{Prompts: []string{"a fox"}, Width: 88, Height: 72, Steps: 2, CFGScale: 7,
+		Sampler: "euler", Scheduler: sampler.DefaultConfig()})
+	require.NoError(t, err)
+	require.Equal(t, image.Rect(0, 0, 88, 72), res.Images[0].Bounds())
+	for _, v := range res.Latents {
+		require.False(t, math.IsNaN(float64(v)) || math.IsInf(float64(v), 0))
+	}
+	_, err = p.Generate(context.Background(), Request{Prompts: []string{"a fox"}, Width: 90, Height: 72, Steps: 1, Sampler: "euler", Scheduler: sampler.DefaultConfig()})
+	require.ErrorContains(t, err, "multiples of 8")
 }

@@ -83,9 +83,6 @@ func (p *Pipeline) validate(r *Request) error {
 	if err := imageio.CheckSize(r.Width, r.Height); err != nil {
 		return err
 	}
-	if r.Width%64 != 0 || r.Height%64 != 0 {
-		return fmt.Errorf("size %dx%d: width and height must be multiples of 64", r.Width, r.Height)
-	}
 	if r.Steps < 1 {
 		return fmt.Errorf("steps %d: must be at least 1", r.Steps)
 	}
