@@ -19,8 +19,8 @@ import (
 // attention requires Tk ≥ Tq.
 //
 // FlashAttention never materialises the score matrix: each thread owns ATT_R query rows
-// (their q vectors and output accumulators in registers/private memory) and streams the
-// keys in blocks of 8 with an online softmax (running max m and sum l; when the max
+// (their output accumulators in registers/private memory) and streams the keys in
+// blocks of 16 with an online softmax (running max m and sum l; when the max
 // grows, l and the accumulators are rescaled by exp(m_old − m_new)). Its memory is that
 // of Q, K, V and O: nothing grows with Tq·Tk. Variants with the head dim compiled in
 // (40, 64, 80, 160: SD1.x and SD2.x) unroll the inner loops and block 4 (2 for 160)
@@ -70,6 +70,9 @@ func FlashAttentionFor(p AttentionParams) (Spec, [3]uint32, error) {
 		spec, rows = v.spec, v.rows
 	} else if p.D == 0 || p.D > FlashAttentionMaxD {
 		return Spec{}, [3]uint32{}, fmt.Errorf("flash attention: head dim %d not in 1..%d", p.D, FlashAttentionMaxD)
+	}
+	if p.Tq == 0 || p.Tk == 0 || p.B == 0 || p.H == 0 {
+		return Spec{}, [3]uint32{}, fmt.Errorf("flash attention: empty shape B=%d Tq=%d Tk=%d H=%d", p.B, p.Tq, p.Tk, p.H)
 	}
 	if p.Causal != 0 && p.Tk < p.Tq {
 		return Spec{}, [3]uint32{}, fmt.Errorf("flash attention: causal mask needs Tk (%d) ≥ Tq (%d)", p.Tk, p.Tq)
@@ -233,7 +236,7 @@ void main(uint3 id : SV_DispatchThreadID) {
 #ifndef ATT_R
 #define ATT_R 1
 #endif
-#define KB 8
+#define KB 16
 #define WG 8
 #ifdef HEAD_DIM
 // // The head dim is compiled in: the output accumulators acc[r][d] are indexed by
@@ -430,9 +433,9 @@ func AttentionPVCPU(p AttentionParams, pr, v, o []float32) {
 }
 
 // FlashAttentionCPU is the CPU reference of the flash kernels: the same online softmax
-// over blocks of 8 keys, in the same order of operations, one query row at a time.
+// over blocks of 16 keys, in the same order of operations, one query row at a time.
 func FlashAttentionCPU(p AttentionParams, q, k, v, o []float32) {
-	const kb = 8
+	const kb = 16
 	d := int(p.D)
 	qv := make([]float32, d)
 	acc := make([]float32, d)

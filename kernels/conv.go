@@ -353,7 +353,8 @@ var convVariants = map[string]convVariant{
 func ConvVariants() []string { return []string{"reg", "tile"} }
 
 // ConvVariant picks the conv variant: override if set, else $SDGO_CONV_VARIANT if set,
-// else "reg" on CPU devices and "tile" on GPUs.
+// else "reg" on CPU devices and "tile" on GPUs ("reg" needs subgroups of ≥ 8, as
+// GemmVariant's "reg").
 func ConvVariant(deviceIsCPU bool, override string) string {
 	if override == "" {
 		override = os.Getenv("SDGO_CONV_VARIANT")

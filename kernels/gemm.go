@@ -33,7 +33,7 @@ import (
 // kernels (bindings 0..4). GemmBufB holds weight words: fp32 bits or packed fp16 pairs.
 var (
 	GemmBufA, GemmBufBias, GemmBufR, GemmBufC []float32
-	GemmBufB                         []uint32
+	GemmBufB                                  []uint32
 )
 
 //gosl: end cpuonly
@@ -381,7 +381,9 @@ var gemmVariants = map[string]gemmVariant{
 func GemmVariants() []string { return []string{"reg", "tile"} }
 
 // GemmVariant picks the GEMM variant: override if set, else $SDGO_GEMM_VARIANT if set,
-// else "reg" on CPU devices (lavapipe) and "tile" on GPUs.
+// else "reg" on CPU devices (lavapipe) and "tile" on GPUs. "reg" needs the 8-invocation
+// workgroup to lie in one subgroup (subgroup size ≥ 8: lavapipe 8, NVIDIA 32, AMD 32/64);
+// on a device with smaller subgroups use "tile".
 func GemmVariant(deviceIsCPU bool, override string) string {
 	if override == "" {
 		override = os.Getenv("SDGO_GEMM_VARIANT")

@@ -15,6 +15,10 @@ import "github.com/goki/mat32"
 //  3. GroupNormApply: y = (x−mean)·rstd·gamma[c] + beta[c], optionally followed by SiLU,
 //     one thread per element (y may alias x).
 //
+// A tensor beyond the 128 MiB binding limit (the VAE's 256 channels at 512×512) can be
+// normalised in pieces of whole groups: bind the x/y/gamma/beta ranges of groups
+// [g0, g1) of one batch element and pass B = 1 and C, G scaled down accordingly.
+//
 // LayerNorm normalises each row of x [Rows, D] over its D elements (one thread per row,
 // two passes: mean, then Σ(x−mean)²), with gamma/beta [D].
 

@@ -15,7 +15,7 @@
 #ifndef ATT_R
 #define ATT_R 1
 #endif
-#define KB 8
+#define KB 16
 #define WG 8
 #ifdef HEAD_DIM
 // The head dim is compiled in: the output accumulators acc[r][d] are indexed by
