@@ -59,6 +59,7 @@ func (n *Net) Param(w *weights.Weights, name string, shape ...int) Tensor {
 		n.Fail("load", err)
 		return Tensor{}
 	}
+	src.Evict() // the device has it now: keep the checkpoint's pages out of RSS
 	t.ref = gpu.TensorRef(dst)
 	return t
 }

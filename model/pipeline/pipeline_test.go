@@ -91,18 +91,8 @@ func loadFixturePipeline(t *testing.T, model string) *Pipeline {
 	if p := pipelines[name]; p != nil {
 		return p
 	}
-	models := filepath.Join(fixture.Dir, "models")
-	var ref string
-	opt := Options{Encoder: true}
-	switch name {
-	case "tiny-sd1":
-		ref = filepath.Join(models, "tiny-sd1")
-	case "tiny-sd2":
-		ref, opt.Config = filepath.Join(models, "tiny-sd2.fp16.safetensors"), filepath.Join(models, "tiny-sd2")
-	case "tiny-sd1-inpaint":
-		ref, opt.UNet = filepath.Join(models, "tiny-sd1"), filepath.Join(models, "tiny-sd1-inpaint-unet")
-	}
-	p, err := Load(fixture.Device(t), ref, opt)
+	ref, wopt := fixture.ModelRef(t, name)
+	p, err := Load(fixture.Device(t), ref, Options{Options: wopt, Encoder: true})
 	require.NoError(t, err)
 	pipelines[name] = p
 	return p

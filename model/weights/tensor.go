@@ -2,7 +2,10 @@ package weights
 
 import (
 	"fmt"
+	"os"
 	"slices"
+	"syscall"
+	"unsafe"
 
 	"github.com/sdgo/sdgo/model/safetensors"
 )
@@ -143,4 +146,26 @@ func (t *Tensor) rowBlock(part, parts int) (*Tensor, error) {
 	}
 	c.offset += part * rows * stride0
 	return &c, nil
+}
+
+// madvPageout is Linux's MADV_PAGEOUT: reclaim the pages now; their contents stay valid
+// (a later read faults them back in from the file).
+const madvPageout = 21
+
+// Evict asks the kernel to drop the tensor's pages of the memory-mapped file from this
+// process's resident set, once the tensor has been copied elsewhere (to the device), so a
+// loaded model does not keep the whole checkpoint resident. Reads stay valid. It is a
+// hint: where the kernel does not support it, nothing happens.
+func (t *Tensor) Evict() {
+	if len(t.data) == 0 {
+		return
+	}
+	page := uintptr(os.Getpagesize())
+	addr := uintptr(unsafe.Pointer(unsafe.SliceData(t.data)))
+	start := (addr + page - 1) &^ (page - 1)
+	end := (addr + uintptr(len(t.data))) &^ (page - 1)
+	if end <= start {
+		return
+	}
+	syscall.Madvise(t.data[start-addr:end-addr], madvPageout)
 }
