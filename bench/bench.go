@@ -29,7 +29,9 @@ type Options struct {
 	Sizes      []int  // image sides in px (default 256)
 	Steps      int    // sampling steps of the txt2img runs (default 4)
 	Device     string
-	Log        io.Writer // progress lines (may be nil)
+	// PlanOnly reports the planned device memory per size without running anything.
+	PlanOnly bool
+	Log      io.Writer // progress lines (may be nil)
 }
 
 // Stage is the timing of one stage at one size.
@@ -49,6 +51,8 @@ type Report struct {
 	Stages          []Stage
 	UNetKernels     map[int][]gpu.KernelTime // per size: device time per kernel of one warm UNet evaluation
 	UNetHostPerCall map[int]time.Duration    // per size: wall minus device time of one UNet evaluation
+	// Plans is the planner's device memory per size (batch 1 with guidance).
+	Plans           map[int]pipeline.MemoryPlan
 	PeakDeviceBytes int64
 	PeakRSSBytes    int64
 }
@@ -104,7 +108,7 @@ func Run(o Options) (*Report, error) {
 	}
 	defer d.Close()
 	r := &Report{Device: d.Info.Name, Driver: d.Info.Driver, Date: time.Now().UTC().Format(time.RFC3339), Checkpoint: path,
-		UNetKernels: map[int][]gpu.KernelTime{}, UNetHostPerCall: map[int]time.Duration{}}
+		UNetKernels: map[int][]gpu.KernelTime{}, UNetHostPerCall: map[int]time.Duration{}, Plans: map[int]pipeline.MemoryPlan{}}
 	began := time.Now()
 	p, err := pipeline.Load(d, path, pipeline.Options{})
 	if err != nil {
@@ -118,6 +122,12 @@ func Run(o Options) (*Report, error) {
 		return nil, err
 	}
 	for _, size := range o.Sizes {
+		if r.Plans[size], err = p.PlanMemory(size, size, 1); err != nil {
+			return nil, err
+		}
+		if o.PlanOnly {
+			continue
+		}
 		if err := o.measureSize(p, sched, size, r); err != nil {
 			return nil, err
 		}
@@ -202,12 +212,7 @@ func (r *Report) Table() string {
 		}
 		fmt.Fprintf(&b, "%-26s %6d %12s %12.2f\n", s.Name, s.Size, first, s.Warm.Seconds())
 	}
-	sizes := make([]int, 0, len(r.UNetKernels))
-	for s := range r.UNetKernels {
-		sizes = append(sizes, s)
-	}
-	sort.Ints(sizes)
-	for _, size := range sizes {
+	for _, size := range sortedKeys(r.UNetKernels) {
 		var total time.Duration
 		for _, k := range r.UNetKernels[size] {
 			total += k.Total
@@ -217,6 +222,21 @@ func (r *Report) Table() string {
 			fmt.Fprintf(&b, "  %-24s %5d dispatches %8.3f s %5.1f%%\n", k.Name, k.Dispatches, k.Total.Seconds(), 100*k.Total.Seconds()/total.Seconds())
 		}
 	}
-	fmt.Fprintf(&b, "\npeak device memory %.0f MiB, peak host RSS %.0f MiB\n", float64(r.PeakDeviceBytes)/(1<<20), float64(r.PeakRSSBytes)/(1<<20))
+	mib := func(v int64) float64 { return float64(v) / (1 << 20) }
+	for _, size := range sortedKeys(r.Plans) {
+		m := r.Plans[size]
+		fmt.Fprintf(&b, "\nplanned device memory at %d px: parameters %.0f MiB + largest arena %.0f MiB = %.0f MiB (UNet arena %.0f MiB, %.0f MiB without reuse; VAE %.0f MiB; text %.0f MiB)\n",
+			size, mib(m.Params), mib(m.Peak-m.Params), mib(m.Peak), mib(m.UNetArena), mib(m.UNetNaive), mib(m.VAEArena), mib(m.TextArena))
+	}
+	fmt.Fprintf(&b, "\npeak device memory %.0f MiB, peak host RSS %.0f MiB\n", mib(r.PeakDeviceBytes), mib(r.PeakRSSBytes))
 	return b.String()
+}
+
+func sortedKeys[V any](m map[int]V) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	return keys
 }

@@ -87,8 +87,8 @@ type Compiled struct {
 	ArenaBytes, NaiveBytes, PeakLiveBytes int64
 }
 
-// Compile places the activations, allocates the arena, and records the plan.
-func (g *Graph) Compile(timing bool) (*Compiled, error) {
+// used returns the activations some dispatch refers to, and their lifetimes.
+func (g *Graph) used() ([]*Act, []Lifetime) {
 	var used []*Act
 	var ls []Lifetime
 	for _, a := range g.acts {
@@ -97,6 +97,19 @@ func (g *Graph) Compile(timing bool) (*Compiled, error) {
 			ls = append(ls, Lifetime{Size: a.size, First: a.first, Last: a.last})
 		}
 	}
+	return used, ls
+}
+
+// Layout places the activations without allocating anything: the arena a Compile would
+// need, known before any memory is committed.
+func (g *Graph) Layout() ArenaPlan {
+	_, ls := g.used()
+	return PlanArena(ls, g.d.mem.align)
+}
+
+// Compile places the activations, allocates the arena, and records the plan.
+func (g *Graph) Compile(timing bool) (*Compiled, error) {
+	used, ls := g.used()
 	layout := PlanArena(ls, g.d.mem.align)
 	for i, a := range used {
 		a.off = layout.Offsets[i]

@@ -23,6 +23,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.IntSliceVar(&o.Sizes, "size", []int{256}, "image sides in px (e.g. --size 256,512)")
 	fs.IntVar(&o.Steps, "steps", 4, "steps of the timed txt2img run")
 	fs.StringVar(&o.Device, "device", "", "device index or name substring")
+	fs.BoolVar(&o.PlanOnly, "plan", false, "only report the planned device memory per size")
 	jsonPath := fs.String("json", "", "also write the report as JSON to this file")
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code

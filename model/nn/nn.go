@@ -155,6 +155,23 @@ func (n *Net) Compile(timing bool) (*gpu.Compiled, error) {
 	return n.g.Compile(timing)
 }
 
+// Layout places the current graph's activations without allocating them.
+func (n *Net) Layout() (gpu.ArenaPlan, error) {
+	if n.err != nil {
+		return gpu.ArenaPlan{}, n.err
+	}
+	return n.g.Layout(), nil
+}
+
+// ParamBytes returns the device bytes the parameters take.
+func (n *Net) ParamBytes() int64 {
+	var s int64
+	for _, p := range n.params {
+		s += p.Size()
+	}
+	return s
+}
+
 // Close frees the parameters.
 func (n *Net) Close() {
 	for _, p := range n.params {

@@ -74,18 +74,9 @@ func (g *generation) inpaintCondition() ([]float32, error) {
 // overlapping tiles and blends them (like diffusers' tiled decode, tiles see only their
 // own neighbourhood, so the result differs slightly from an untiled decode).
 func (g *generation) decode(latents []float32) ([]float32, error) {
-	th, tw := g.h, g.w
-	if g.r.VAETiling || !g.decoderFits(th, tw) {
-		th, tw = min(g.h, 64), min(g.w, 64)
-		for (th > 16 || tw > 16) && !g.decoderFits(th, tw) {
-			th, tw = max(th/2, min(g.h, 16)), max(tw/2, min(g.w, 16))
-		}
-		if g.r.VAETiling {
-			th, tw = min(th, g.tileSize), min(tw, g.tileSize)
-		}
-		if !g.decoderFits(th, tw) {
-			return nil, fmt.Errorf("even a %dx%d latent tile exceeds the device's %d MiB storage-buffer range", tw, th, g.p.Device.Info.MaxStorageBufferRange>>20)
-		}
+	th, tw := g.decodeTile()
+	if !g.decoderFits(th, tw) {
+		return nil, fmt.Errorf("even a %dx%d latent tile exceeds the device's %d MiB storage-buffer range", tw, th, g.p.Device.Info.MaxStorageBufferRange>>20)
 	}
 	dec, err := g.newTileDecoder(th, tw)
 	if err != nil {
@@ -102,6 +93,24 @@ func (g *generation) decode(latents []float32) ([]float32, error) {
 		out = append(out, img...)
 	}
 	return out, nil
+}
+
+// decodeTile returns the latent tile size decode uses: the whole latent when it fits
+// and no tiling was asked for, else the largest fitting tile of at most 64 (at most
+// tileSize when tiling was asked for).
+func (g *generation) decodeTile() (th, tw int) {
+	th, tw = g.h, g.w
+	if !g.r.VAETiling && g.decoderFits(th, tw) {
+		return th, tw
+	}
+	th, tw = min(g.h, 64), min(g.w, 64)
+	for (th > 16 || tw > 16) && !g.decoderFits(th, tw) {
+		th, tw = max(th/2, min(g.h, 16)), max(tw/2, min(g.w, 16))
+	}
+	if g.r.VAETiling {
+		th, tw = min(th, g.tileSize), min(tw, g.tileSize)
+	}
+	return th, tw
 }
 
 // decoderFits reports whether decoding an h×w latent keeps every activation within the
