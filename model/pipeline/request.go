@@ -38,8 +38,8 @@ type Request struct {
 	Strength float64
 	// Mask marks the pixels to repaint (255) for inpainting (Width×Height).
 	Mask *image.Gray
-	// VAETiling decodes in overlapping tiles (automatic when the image would not fit the
-	// device's storage-buffer range).
+	// VAETiling encodes and decodes in overlapping tiles (automatic when the image would
+	// not fit the device's storage-buffer range).
 	VAETiling bool
 	// Profile times every UNet dispatch with timestamp queries (Result.UNetKernels);
 	// it adds a barrier between dispatches, so it is for measuring, not for speed.

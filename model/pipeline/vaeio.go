@@ -10,26 +10,57 @@ import (
 
 // encodeImage runs the VAE encoder on one image [1, 3, H, W] in [-1, 1] and returns
 // sampled, scaled latents repeated for the batch (one generator draw, as diffusers).
+// With VAETiling, or when the encoder graph would exceed the device's storage-buffer
+// range, the image is encoded in overlapping tiles whose moments are blended (as
+// diffusers' tiled encode).
 func (g *generation) encodeImage(img []float32) ([]float32, error) {
+	th, tw := g.h, g.w
+	if g.r.VAETiling || !g.encoderFits(th, tw) {
+		th, tw = min(g.h, 64), min(g.w, 64)
+		for (th > 16 || tw > 16) && !g.encoderFits(th, tw) {
+			th, tw = max(th/2, min(g.h, 16)), max(tw/2, min(g.w, 16))
+		}
+		if g.r.VAETiling {
+			th, tw = min(th, g.tileSize), min(tw, g.tileSize)
+		}
+	}
+	if !g.encoderFits(th, tw) {
+		return nil, fmt.Errorf("vae encoder: even a %dx%d px tile exceeds the device's %d MiB storage-buffer range", 8*tw, 8*th, g.p.Device.Info.MaxStorageBufferRange>>20)
+	}
+	in, err := g.alloc(3 * 64 * th * tw)
+	if err != nil {
+		return nil, err
+	}
+	out, err := g.alloc(8 * th * tw)
+	if err != nil {
+		return nil, err
+	}
 	p := g.p
-	in, err := g.alloc(len(img))
-	if err != nil {
-		return nil, err
-	}
-	if err := in.WriteFloat32(0, img); err != nil {
-		return nil, err
-	}
-	out, err := g.alloc(8 * g.h * g.w)
-	if err != nil {
-		return nil, err
-	}
 	n := p.params
 	n.Begin()
-	n.Output(p.vae.Encode(n, n.External(in, 1, 3, g.r.Height, g.r.Width), nil), out)
-	if err := runOnce(n); err != nil {
+	n.Output(p.vae.Encode(n, n.External(in, 1, 3, 8*th, 8*tw), nil), out)
+	c, err := n.Compile(false)
+	if err != nil {
 		return nil, fmt.Errorf("vae encoder: %w", err)
 	}
-	moments, err := out.Float32s()
+	defer c.Close()
+	H, W := 8*g.h, 8*g.w
+	tile := make([]float32, 3*64*th*tw)
+	moments, err := blendTiles(g.h, g.w, th, tw, 1, 8, func(ty, tx int) ([]float32, error) {
+		for ch := 0; ch < 3; ch++ {
+			for y := 0; y < 8*th; y++ {
+				row := img[(ch*H+8*ty+y)*W+8*tx:]
+				copy(tile[(ch*8*th+y)*8*tw:(ch*8*th+y+1)*8*tw], row[:8*tw])
+			}
+		}
+		if err := in.WriteFloat32(0, tile); err != nil {
+			return nil, err
+		}
+		if err := c.Run(); err != nil {
+			return nil, err
+		}
+		return out.Float32s()
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -39,6 +70,15 @@ func (g *generation) encodeImage(img []float32) ([]float32, error) {
 		all = append(all, one...)
 	}
 	return all, nil
+}
+
+// encoderFits reports whether encoding an h×w latent's image keeps every activation
+// within the device's storage-buffer range.
+func (g *generation) encoderFits(h, w int) bool {
+	n := g.p.params
+	n.Begin()
+	g.p.vae.Encode(n, n.Act(1, 3, 8*h, 8*w), nil)
+	return n.Err() == nil && n.MaxActBytes() <= g.p.Device.Info.MaxStorageBufferRange
 }
 
 // inpaintCondition builds the extra UNet input of inpainting models for the batch:
@@ -180,56 +220,66 @@ func ramp(i, n, lead, trail int) float32 {
 // decodeImage decodes one image's latents [4, h, w] tile by tile into [3, 8h, 8w].
 func (d *tileDecoder) decodeImage(g *generation, lat []float32) ([]float32, error) {
 	sf := float32(g.p.Model.Config.VAE.ScalingFactor)
-	H, W := 8*g.h, 8*g.w
-	acc := make([]float32, 3*H*W)
-	wsum := make([]float32, H*W)
-	ys, xs := tileStarts(g.h, d.th), tileStarts(g.w, d.tw)
 	z := make([]float32, 4*d.th*d.tw)
-	for iy, ty := range ys {
-		for ix, tx := range xs {
-			for c := 0; c < 4; c++ {
-				for y := 0; y < d.th; y++ {
-					for x := 0; x < d.tw; x++ {
-						z[(c*d.th+y)*d.tw+x] = lat[(c*g.h+ty+y)*g.w+tx+x] / sf
-					}
+	return blendTiles(g.h, g.w, d.th, d.tw, 8, 3, func(ty, tx int) ([]float32, error) {
+		for c := 0; c < 4; c++ {
+			for y := 0; y < d.th; y++ {
+				for x := 0; x < d.tw; x++ {
+					z[(c*d.th+y)*d.tw+x] = lat[(c*g.h+ty+y)*g.w+tx+x] / sf
 				}
 			}
-			if err := d.in.WriteFloat32(0, z); err != nil {
-				return nil, err
-			}
-			if err := d.c.Run(); err != nil {
-				return nil, err
-			}
-			img, err := d.out.Float32s()
+		}
+		if err := d.in.WriteFloat32(0, z); err != nil {
+			return nil, err
+		}
+		if err := d.c.Run(); err != nil {
+			return nil, err
+		}
+		return d.out.Float32s()
+	})
+}
+
+// blendTiles covers an h×w latent grid with th×tw tiles (see tileStarts), calls tile for
+// each origin (ty, tx) in latent units, and blends the returned outputs — channels
+// planes of scale·th × scale·tw pixels — into one channels×(scale·h)×(scale·w) result,
+// weighting each tile's pixels with ramps over the overlaps.
+func blendTiles(h, w, th, tw, scale, channels int, tile func(ty, tx int) ([]float32, error)) ([]float32, error) {
+	H, W := scale*h, scale*w
+	acc := make([]float32, channels*H*W)
+	wsum := make([]float32, H*W)
+	ys, xs := tileStarts(h, th), tileStarts(w, tw)
+	overlap := func(starts []int, i, t int) (lead, trail int) {
+		if i > 0 {
+			lead = scale * (starts[i-1] + t - starts[i])
+		}
+		if i+1 < len(starts) {
+			trail = scale * (starts[i] + t - starts[i+1])
+		}
+		return lead, trail
+	}
+	ph, pw := scale*th, scale*tw
+	for iy, ty := range ys {
+		for ix, tx := range xs {
+			out, err := tile(ty, tx)
 			if err != nil {
 				return nil, err
 			}
-			overlap := func(starts []int, i, t int) (lead, trail int) {
-				if i > 0 {
-					lead = 8 * (starts[i-1] + t - starts[i])
-				}
-				if i+1 < len(starts) {
-					trail = 8 * (starts[i] + t - starts[i+1])
-				}
-				return lead, trail
-			}
-			ly, tyy := overlap(ys, iy, d.th)
-			lx, txx := overlap(xs, ix, d.tw)
-			ph, pw := 8*d.th, 8*d.tw
+			ly, tyy := overlap(ys, iy, th)
+			lx, txx := overlap(xs, ix, tw)
 			for y := 0; y < ph; y++ {
 				wy := ramp(y, ph, ly, tyy)
 				for x := 0; x < pw; x++ {
 					wgt := wy * ramp(x, pw, lx, txx)
-					py, px := 8*ty+y, 8*tx+x
+					py, px := scale*ty+y, scale*tx+x
 					wsum[py*W+px] += wgt
-					for c := 0; c < 3; c++ {
-						acc[(c*H+py)*W+px] += wgt * img[(c*ph+y)*pw+x]
+					for c := 0; c < channels; c++ {
+						acc[(c*H+py)*W+px] += wgt * out[(c*ph+y)*pw+x]
 					}
 				}
 			}
 		}
 	}
-	for c := 0; c < 3; c++ {
+	for c := 0; c < channels; c++ {
 		for i := 0; i < H*W; i++ {
 			acc[c*H*W+i] /= wsum[i]
 		}
