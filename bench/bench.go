@@ -44,12 +44,12 @@ type Stage struct {
 
 // Report is the result of a benchmark run.
 type Report struct {
-	Device, Driver  string
-	Date            string
-	Checkpoint      string
-	Load            time.Duration
-	Stages          []Stage
-	UNetKernels     map[int][]gpu.KernelTime // per size: device time per kernel of one warm UNet evaluation
+	Device, Driver string
+	Date           string
+	Checkpoint     string
+	Load           time.Duration
+	Stages         []Stage
+	UNetKernels    map[int][]gpu.KernelTime // per size: device time per kernel of one warm UNet evaluation
 	// UNetHostPerCall is, per size, the time of a sampling step outside the UNet's
 	// replay: timestep upload, the sampler's ops, progress (the per-step CPU side).
 	UNetHostPerCall map[int]time.Duration
