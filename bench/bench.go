@@ -20,12 +20,14 @@ import (
 	"github.com/sdgo/sdgo/gpu"
 	"github.com/sdgo/sdgo/model/pipeline"
 	"github.com/sdgo/sdgo/model/sampler"
+	"github.com/sdgo/sdgo/model/weights"
 )
 
 // Options select what to measure.
 type Options struct {
 	Arch       string // checkpoint architecture: sd15 (default) or sd21
 	Checkpoint string // checkpoint file; "" = generated once into the cache folder
+	Config     string // diffusers folder describing a single-file checkpoint (optional)
 	Sizes      []int  // image sides in px (default 256)
 	Steps      int    // sampling steps of the txt2img runs (default 4)
 	Device     string
@@ -112,7 +114,7 @@ func Run(o Options) (*Report, error) {
 	r := &Report{Device: d.Info.Name, Driver: d.Info.Driver, Date: time.Now().UTC().Format(time.RFC3339), Checkpoint: path,
 		UNetKernels: map[int][]gpu.KernelTime{}, UNetHostPerCall: map[int]time.Duration{}, Plans: map[int]pipeline.MemoryPlan{}}
 	began := time.Now()
-	p, err := pipeline.Load(d, path, pipeline.Options{})
+	p, err := pipeline.Load(d, path, pipeline.Options{Options: weights.Options{Config: o.Config}})
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
 	fs.StringVar(&o.Arch, "arch", "sd15", "checkpoint architecture to generate: sd15 or sd21")
 	fs.StringVarP(&o.Checkpoint, "model", "m", "", "benchmark this checkpoint instead of a generated one")
+	fs.StringVar(&o.Config, "config", "", "diffusers folder whose configs describe the checkpoint")
 	fs.IntSliceVar(&o.Sizes, "size", []int{256}, "image sides in px (e.g. --size 256,512)")
 	fs.IntVar(&o.Steps, "steps", 4, "steps of the timed txt2img run")
 	fs.StringVar(&o.Device, "device", "", "device index or name substring")
