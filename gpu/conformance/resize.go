@@ -18,29 +18,13 @@ func init() {
 func checkResize(d *gpu.Device, planes, h, w, oh, ow int) (Comparison, error) {
 	x := randn(7, planes*h*w, 1)
 	n := planes * oh * ow
-	k, err := d.Kernel(kernels.ResizeNearest)
-	if err != nil {
-		return Comparison{}, err
-	}
-	tx, err := upload(d, x)
-	if err != nil {
-		return Comparison{}, err
-	}
-	defer tx.Free()
-	ty, err := d.Alloc(int64(4 * n))
-	if err != nil {
-		return Comparison{}, err
-	}
-	defer ty.Free()
 	g, stride := kernels.Groups1D(n)
 	p := kernels.ResizeParams{N: uint32(n), Stride: stride, H: uint32(h), W: uint32(w), OH: uint32(oh), OW: uint32(ow)}
-	if err := runOnce(d, gpu.Dispatch{Kernel: k, Bindings: []gpu.Binding{gpu.Bind(tx), gpu.Bind(ty)}, Groups: [3]uint32{g, 1, 1}, Params: gpu.Params(p)}); err != nil {
-		return Comparison{}, err
-	}
-	got, err := ty.Float32s()
+	outs, err := runKernel(d, kernels.ResizeNearest, gpu.Params(p), [3]uint32{g, 1, 1}, [][]float32{x}, [][]float32{make([]float32, n)})
 	if err != nil {
 		return Comparison{}, err
 	}
+	got := outs[0]
 	cpu := make([]float32, n)
 	kernels.ResizeNearestCPU(p, x, cpu)
 	// float64 reference: torch's rule, source = min(floor(dst·in/out), in−1).

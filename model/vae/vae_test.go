@@ -7,6 +7,7 @@ import (
 
 	"github.com/sdgo/sdgo/model/internal/fixture"
 	"github.com/sdgo/sdgo/model/nn"
+	"github.com/sdgo/sdgo/model/safetensors"
 )
 
 // tol is the accepted max abs error relative to the output scale: float32 rounding
@@ -14,16 +15,20 @@ import (
 // for the VAE is ~1e-5 of the scale).
 const tol = 1e-4
 
+// loadTiny uploads the tiny VAE (encoder included) and opens its golden.
+func loadTiny(t *testing.T) (*nn.Net, *VAE, *safetensors.File) {
+	m := fixture.Model(t, "tiny-sd1")
+	n := nn.New(fixture.Device(t), true)
+	t.Cleanup(n.Close)
+	v := Load(n, m.VAE, m.Config.VAE, true)
+	require.NoError(t, n.Err())
+	return n, v, fixture.Golden(t, "vae_tiny")
+}
+
 // TestDecoderGolden decodes the golden latent and compares the intermediates and the
 // image with diffusers' AutoencoderKL.decode.
 func TestDecoderGolden(t *testing.T) {
-	d := fixture.Device(t)
-	m := fixture.Model(t, "tiny-sd1")
-	g := fixture.Golden(t, "vae_tiny")
-	n := nn.New(d, true)
-	defer n.Close()
-	v := Load(n, m.VAE, m.Config.VAE, true)
-	require.NoError(t, n.Err())
+	n, v, g := loadTiny(t)
 	z := fixture.Float32(t, g, "z")
 	out := fixture.Run(t, n, func(tap func(string, nn.Tensor)) {
 		tap("decoded", v.Decode(n, fixture.Input(t, n, z, 1, 4, 8, 8), func(name string, x nn.Tensor) { tap("inter."+name, x) }))
@@ -36,13 +41,7 @@ func TestDecoderGolden(t *testing.T) {
 
 // TestEncoderGolden encodes the golden image and compares the latent distribution.
 func TestEncoderGolden(t *testing.T) {
-	d := fixture.Device(t)
-	m := fixture.Model(t, "tiny-sd1")
-	g := fixture.Golden(t, "vae_tiny")
-	n := nn.New(d, true)
-	defer n.Close()
-	v := Load(n, m.VAE, m.Config.VAE, true)
-	require.NoError(t, n.Err())
+	n, v, g := loadTiny(t)
 	u8, err := g.Bytes("image_u8")
 	require.NoError(t, err)
 	const hw = 64 * 64
