@@ -81,7 +81,7 @@ func (f *generateFlags) define(fs *pflag.FlagSet) {
 	fs.StringVar(&f.device, "device", "", "device index or name substring (default $SDGO_DEVICE, else the best)")
 	fs.StringVar(&f.weightType, "weight-type", "f16", "weight storage on the device: f16 or f32")
 	fs.StringVarP(&f.output, "output", "o", "output.png", "output PNG (several images: NAME_1.png, NAME_2.png, ...)")
-	fs.BoolVarP(&f.verbose, "verbose", "v", false, "print stage timings and device details")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "also print the device and the model used")
 	fs.BoolVar(&f.asJSON, "json", false, "print a JSON summary on stdout")
 }
 
@@ -284,9 +284,10 @@ func generate(ctx context.Context, f *generateFlags, stdout, stderr io.Writer) e
 	for _, name := range sum.Files {
 		fmt.Fprintln(stdout, name)
 	}
+	fmt.Fprintf(stderr, "done: text %.2f s, sample %.2f s, decode %.2f s; peak device memory %.1f MiB\n",
+		sum.Seconds["text"], sum.Seconds["sample"], sum.Seconds["decode"], float64(sum.PeakDeviceBytes)/(1<<20))
 	if f.verbose {
-		fmt.Fprintf(stderr, "timings: text %.2f s, sample %.2f s, decode %.2f s; peak device memory %.1f MiB\n",
-			sum.Seconds["text"], sum.Seconds["sample"], sum.Seconds["decode"], float64(sum.PeakDeviceBytes)/(1<<20))
+		fmt.Fprintf(stderr, "device: %s; model %s\n", sum.Device, sum.Model)
 	}
 	return nil
 }
