@@ -159,3 +159,10 @@ func (c *Compiled) Close() {
 	}
 	c.arena.Free()
 }
+
+// Slice refers to size bytes of r from byte offset off within it.
+func (r Ref) Slice(off, size int64) Ref {
+	r.off += off
+	r.size = size
+	return r
+}

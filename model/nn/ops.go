@@ -1,6 +1,9 @@
 package nn
 
 import (
+	"math"
+	"os"
+
 	"github.com/sdgo/sdgo/gpu"
 	"github.com/sdgo/sdgo/kernels"
 )
@@ -295,6 +298,9 @@ func (n *Net) attention(x, ctx Tensor, a Attention, causal bool, res Tensor) Ten
 	}
 	b, tq, width := q.Shape[0], q.Shape[1], q.Shape[2]
 	tk := k.Shape[1]
+	if n.useGEMMAttention(tq, tk, causal) {
+		return n.Linear(n.gemmAttention(q, k, v, a.Heads), a.Out, EpilogueNone, res)
+	}
 	p := kernels.NewAttentionParams(b, tq, tk, a.Heads, width/a.Heads, causal)
 	spec, groups, err := kernels.FlashAttentionFor(p)
 	if err != nil {
@@ -304,4 +310,69 @@ func (n *Net) attention(x, ctx Tensor, a Attention, causal bool, res Tensor) Ten
 	o := n.Act(b, tq, width)
 	n.dispatch(spec, gpu.Params(p), groups, q, k, v, o)
 	return n.Linear(o, a.Out, EpilogueNone, res)
+}
+
+// useGEMMAttention picks attention through GEMMs for large non-causal attention on CPU
+// devices, where the GEMM kernels run several times faster than the flash kernels;
+// SDGO_ATTENTION=flash or gemm forces one.
+func (n *Net) useGEMMAttention(tq, tk int, causal bool) bool {
+	switch os.Getenv("SDGO_ATTENTION") {
+	case "flash":
+		return false
+	case "gemm":
+		return !causal
+	}
+	return !causal && n.isCPU() && tq*tk >= 1<<16
+}
+
+// scoreChunkBytes bounds the score matrices GEMM attention materialises at once.
+const scoreChunkBytes = 64 << 20
+
+// gemmAttention computes softmax(Q·Kᵀ/√D)·V per (batch, head) with two batched GEMMs
+// and a softmax, for chunks of (batch, head) pairs whose scores fit scoreChunkBytes, so
+// memory grows with Tq·Tk of one pair, not of the batch.
+func (n *Net) gemmAttention(q, k, v Tensor, heads int) Tensor {
+	b, tq, width := q.Shape[0], q.Shape[1], q.Shape[2]
+	tk, dh := k.Shape[1], width/heads
+	pairs := b * heads
+	split := func(x Tensor, t int, transpose bool) Tensor {
+		y := n.Act(pairs, t, dh)
+		p := kernels.HeadsParams{N: uint32(y.Numel()), T: uint32(t), H: uint32(heads), D: uint32(dh)}
+		if transpose {
+			y.Shape, p.Transpose = []int{pairs, dh, t}, 1
+		}
+		g, stride := kernels.Groups1D(y.Numel())
+		p.Stride = stride
+		n.dispatch(kernels.SplitHeads, gpu.Params(p), [3]uint32{g, 1, 1}, x, y)
+		return y
+	}
+	qh, kh, vt := split(q, tq, false), split(k, tk, false), split(v, tk, true)
+	oh := n.Act(pairs, tq, dh)
+	chunk := max(1, min(pairs, scoreChunkBytes/(4*tq*tk)))
+	scores := n.Act(chunk, tq, tk)
+	variant := kernels.GemmVariant(n.isCPU(), "")
+	spec, err := kernels.GemmKernel(variant, false)
+	if err != nil {
+		n.Fail("attention", err)
+		return Tensor{}
+	}
+	slice := func(x Tensor, p0, cnt, per int) Tensor {
+		return Tensor{ref: x.ref.Slice(int64(4*p0*per), int64(4*cnt*per)), Shape: []int{cnt * per}}
+	}
+	for p0 := 0; p0 < pairs; p0 += chunk {
+		cnt := min(chunk, pairs-p0)
+		s := slice(scores, 0, cnt, tq*tk)
+		qk := kernels.NewGemmParams(cnt, tq, tk, dh, false, false, false, kernels.GemmActNone, false)
+		qs := slice(qh, p0, cnt, tq*dh)
+		n.dispatch(spec, gpu.Params(qk), kernels.GemmGroups(variant, qk), qs, slice(kh, p0, cnt, tk*dh), qs, qs, s)
+		g, stride := kernels.Groups1D(cnt * tq)
+		n.dispatch(kernels.Softmax, gpu.Params(kernels.SoftmaxParams{Rows: uint32(cnt * tq), Cols: uint32(tk), Stride: stride,
+			Scale: 1 / float32(math.Sqrt(float64(dh)))}), [3]uint32{g, 1, 1}, s, s)
+		pv := kernels.NewGemmParams(cnt, tq, dh, tk, false, false, false, kernels.GemmActNone, false)
+		n.dispatch(spec, gpu.Params(pv), kernels.GemmGroups(variant, pv), s, slice(vt, p0, cnt, dh*tk), s, s, slice(oh, p0, cnt, tq*dh))
+	}
+	o := n.Act(b, tq, width)
+	g, stride := kernels.Groups1D(o.Numel())
+	n.dispatch(kernels.MergeHeads, gpu.Params(kernels.HeadsParams{N: uint32(o.Numel()), Stride: stride, T: uint32(tq), H: uint32(heads), D: uint32(dh)}), [3]uint32{g, 1, 1}, oh, o)
+	return o
 }

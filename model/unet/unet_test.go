@@ -19,14 +19,28 @@ const tol = 1e-4
 // TestUNetGoldens evaluates the tiny SD1, SD2 and inpainting UNets on the golden inputs
 // and compares the output and, where recorded, every intermediate.
 func TestUNetGoldens(t *testing.T) {
-	for _, tc := range []struct{ model, golden string }{
-		{"tiny-sd1", "unet_sd1_b1_t999"},
-		{"tiny-sd1", "unet_sd1_b2_t981_1"},
-		{"tiny-sd1", "unet_sd1_b1_t0"},
-		{"tiny-sd2", "unet_sd2_b1_t999"},
-		{"tiny-sd2", "unet_sd2_b2_t500_250"},
-		{"tiny-sd1-inpaint", "unet_sd1_inpaint_b1_t801"},
-	} {
+	t.Setenv("SDGO_ATTENTION", "flash")
+	checkGoldens(t, allCases)
+}
+
+// TestUNetGoldensGEMMAttention runs the goldens with attention computed through GEMMs
+// and a softmax (the path large attention takes on CPU devices).
+func TestUNetGoldensGEMMAttention(t *testing.T) {
+	t.Setenv("SDGO_ATTENTION", "gemm")
+	checkGoldens(t, allCases[:4])
+}
+
+var allCases = []struct{ model, golden string }{
+	{"tiny-sd1", "unet_sd1_b1_t999"},
+	{"tiny-sd1", "unet_sd1_b2_t981_1"},
+	{"tiny-sd1", "unet_sd1_b1_t0"},
+	{"tiny-sd2", "unet_sd2_b1_t999"},
+	{"tiny-sd2", "unet_sd2_b2_t500_250"},
+	{"tiny-sd1-inpaint", "unet_sd1_inpaint_b1_t801"},
+}
+
+func checkGoldens(t *testing.T, cases []struct{ model, golden string }) {
+	for _, tc := range cases {
 		t.Run(tc.golden, func(t *testing.T) {
 			d := fixture.Device(t)
 			m := fixture.Model(t, tc.model)
