@@ -137,7 +137,7 @@ func (a *allocator) alloc(size int64) (*Tensor, error) {
 	}
 	need := (size + a.align - 1) / a.align * a.align
 	for _, b := range a.blocks {
-		if off, ok := b.take(need, a.align); ok {
+		if off, ok := b.take(need); ok {
 			return a.tensor(b, off, size, need), nil
 		}
 	}
@@ -150,7 +150,7 @@ func (a *allocator) alloc(size int64) (*Tensor, error) {
 		return nil, fmt.Errorf("allocate %d-byte tensor (%d MiB live): %w", size, a.live>>20, err)
 	}
 	a.blocks = append(a.blocks, b)
-	off, _ := b.take(need, a.align)
+	off, _ := b.take(need)
 	return a.tensor(b, off, size, need), nil
 }
 
@@ -163,7 +163,7 @@ func (a *allocator) tensor(b *block, off, size, reserved int64) *Tensor {
 }
 
 // take reserves need bytes (first fit) and returns their offset.
-func (b *block) take(need, align int64) (int64, bool) {
+func (b *block) take(need int64) (int64, bool) {
 	for i, s := range b.free {
 		if s.size >= need {
 			b.free[i] = span{s.off + need, s.size - need}

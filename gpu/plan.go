@@ -88,7 +88,7 @@ func (p *Plan) Add(ds Dispatch) error {
 		if err := b.T.check(b.Off, size); err != nil {
 			return fmt.Errorf("kernel %s: binding %d: %w", k.Spec.Name, i, err)
 		}
-		if off%p.d.mem.align != 0 && off%p.d.Info.MinStorageAlignment != 0 {
+		if off%p.d.Info.MinStorageAlignment != 0 {
 			return fmt.Errorf("kernel %s: binding %d: offset %d is not a multiple of the device's storage alignment %d", k.Spec.Name, i, off, p.d.Info.MinStorageAlignment)
 		}
 		if size > p.d.Info.MaxStorageBufferRange {
