@@ -246,7 +246,7 @@ func ruleHeads(arch Arch, channels []int) ([]int, error) {
 		case ch%64 == 0:
 			heads[i] = ch / 64
 		default:
-			return nil, fmt.Errorf("cannot infer the attention heads of a %d-channel %s block (head width 64 does not divide it); supply a diffusers config folder (sdgo: --config)", ch, arch)
+			return nil, fmt.Errorf("cannot infer the attention heads of a %d-channel %s block (head width 64 does not divide it); supply a diffusers config (Options.Config, sdgo --config)", ch, arch)
 		}
 	}
 	return heads, nil
@@ -273,7 +273,7 @@ func textConfig(w *Weights, arch Arch, skip int, js *jsonFile[textJSON]) (TextCo
 	c.Layers = countIndexed(w.Names(), "text_model.encoder.layers.")
 	if js == nil {
 		if c.Hidden%64 != 0 {
-			return c, fmt.Errorf("%s: cannot infer the text encoder heads for width %d (head width 64 does not divide it); supply a diffusers config folder (sdgo: --config)", w.Source, c.Hidden)
+			return c, fmt.Errorf("%s: cannot infer the text encoder heads for width %d (head width 64 does not divide it); supply a diffusers config (Options.Config, sdgo --config)", w.Source, c.Hidden)
 		}
 		c.Heads = c.Hidden / 64
 		return c, nil
