@@ -44,6 +44,7 @@ type generateFlags struct {
 	resize                     string
 	device, weightType, output string
 	loraDir, embdDir           string
+	strengthSet                bool // --strength was given (inpainting defaults to 1)
 	vaeTiling                  bool
 	verbose, asJSON            bool
 }
@@ -125,6 +126,9 @@ func (f *generateFlags) check() error {
 	default:
 		return fmt.Errorf("--schedule %q: want discrete, karras, exponential or sgm_uniform", f.schedule)
 	}
+	if st, err := os.Stat(filepath.Dir(f.output)); err != nil || !st.IsDir() {
+		return fmt.Errorf("--output %q: folder %s does not exist", f.output, filepath.Dir(f.output))
+	}
 	if _, err := imageio.ParseResizeMode(f.resize); err != nil {
 		return fmt.Errorf("--resize: %v", err)
 	}
@@ -166,6 +170,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sdgo generate: unexpected argument %q (quote the prompt and pass it with -p)\n", fs.Arg(0))
 		return exitUsage
 	}
+	f.strengthSet = fs.Changed("strength")
 	if err := f.check(); err != nil {
 		fmt.Fprintln(stderr, "sdgo generate:", err)
 		return exitUsage

@@ -87,3 +87,8 @@ func TestGenerateLoRAAndEmbedding(t *testing.T) {
 	require.Equal(t, exitFailure, code)
 	require.Contains(t, stderr, "missing")
 }
+
+func TestInpaintStrength(t *testing.T) {
+	require.Equal(t, 1.0, (&generateFlags{strength: 0.75}).inpaintStrength(), "inpainting defaults to 1")
+	require.Equal(t, 0.5, (&generateFlags{strength: 0.5, strengthSet: true}).inpaintStrength())
+}

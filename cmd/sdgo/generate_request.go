@@ -77,7 +77,7 @@ func (f *generateFlags) images(req *pipeline.Request) error {
 			return err
 		}
 		req.Mask, err = imageio.ResizeMask(mask, req.Width, req.Height, mode)
-		req.Strength = 1
+		req.Strength = f.inpaintStrength()
 		return err
 	}
 	if req.Init, err = imageio.Resize(img, req.Width, req.Height, mode); err != nil {
@@ -96,8 +96,17 @@ func (f *generateFlags) images(req *pipeline.Request) error {
 	if f.maskBlur > 0 {
 		req.Mask = imageio.BlurMask(req.Mask, f.maskBlur)
 	}
-	req.Strength = 1
+	req.Strength = f.inpaintStrength()
 	return nil
+}
+
+// inpaintStrength is 1 (diffusers' inpainting default: repaint from pure noise) unless
+// --strength was given.
+func (f *generateFlags) inpaintStrength() float64 {
+	if f.strengthSet {
+		return f.strength
+	}
+	return 1
 }
 
 // parameters is the A1111-style metadata of one output.

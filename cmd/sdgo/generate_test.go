@@ -225,6 +225,7 @@ func TestGenerateBadInput(t *testing.T) {
 		{[]string{"-m", model, "-p", "x", "--outpaint", "1,2"}, exitUsage, "--outpaint"},
 		{[]string{"-m", model, "-p", "x", "--mask", "m.png"}, exitUsage, "--init-img"},
 		{[]string{"-m", model, "-p", "x", "--frobnicate"}, exitUsage, "frobnicate"},
+		{[]string{"-m", model, "-p", "x", "-o", filepath.Join(dir, "no-such-dir", "x.png")}, exitUsage, "does not exist"},
 		{[]string{"-m", filepath.Join(dir, "missing.safetensors"), "-p", "x"}, exitFailure, "missing.safetensors"},
 		{[]string{"-m", model, "-p", "x", "-i", filepath.Join(dir, "missing.png")}, exitFailure, "missing.png"},
 	} {
