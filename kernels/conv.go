@@ -3,7 +3,6 @@ package kernels
 import (
 	"fmt"
 	"math"
-	"os"
 )
 
 // Conv2d, NCHW, as an implicit GEMM (no im2col buffer), fp32 accumulation:
@@ -337,13 +336,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 */
 //gosl: end conv_tile
 
-type convVariant struct {
-	name   string
-	local  uint32
-	tm, tn uint32 // output pixels, output channels per workgroup
-}
-
-var convVariants = map[string]convVariant{
+var convVariants = map[string]tileVariant{
 	"reg":  {"conv_reg", 8, 32, 32},
 	"tile": {"conv_tile", 256, 64, 64},
 }
@@ -356,16 +349,7 @@ func ConvVariants() []string { return []string{"reg", "tile"} }
 // else "reg" on CPU devices and "tile" on GPUs ("reg" needs subgroups of ≥ 8, as
 // GemmVariant's "reg").
 func ConvVariant(deviceIsCPU bool, override string) string {
-	if override == "" {
-		override = os.Getenv("SDGO_CONV_VARIANT")
-	}
-	if override != "" {
-		return override
-	}
-	if deviceIsCPU {
-		return "reg"
-	}
-	return "tile"
+	return pickVariant("SDGO_CONV_VARIANT", deviceIsCPU, override)
 }
 
 // ConvKernel returns the Spec of a conv variant for fp32 or fp16 weights. Bindings: 0 X,
@@ -409,25 +393,6 @@ func NewConvParams(n, cin, h, w, cout, k, stride, pad int, f16, bias, residual b
 		p.Flags |= ConvResidual
 	}
 	return p
-}
-
-// ConvCPU is the CPU reference of every conv variant: it runs ConvAt over the output rows
-// of the dispatch. w holds the weight words (F32Words or PackF16Rows with Cin·KH·KW
-// columns); unused bias/r may be nil.
-func ConvCPU(p ConvParams, x []float32, w []uint32, bias, r, y []float32) {
-	cpuMu.Lock()
-	defer cpuMu.Unlock()
-	ConvBufX, ConvBufW, ConvBufBias, ConvBufR, ConvBufY = x, w, bias, r, y
-	for b := uint32(0); b < p.N; b++ {
-		for co := uint32(0); co < p.Cout; co++ {
-			for oy := p.OY0; oy < p.OY0+p.Rows; oy++ {
-				for ox := uint32(0); ox < p.OW; ox++ {
-					ConvAt(&p, b, co, oy, ox)
-				}
-			}
-		}
-	}
-	ConvBufX, ConvBufW, ConvBufBias, ConvBufR, ConvBufY = nil, nil, nil, nil, nil
 }
 
 // ConvCPUAt is ConvCPU restricted to the outputs at (b, co, oy, ox).

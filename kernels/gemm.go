@@ -3,7 +3,6 @@ package kernels
 import (
 	"fmt"
 	"math"
-	"os"
 
 	"github.com/goki/mat32"
 )
@@ -362,17 +361,10 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 */
 //gosl: end gemm_tile
 
-// gemmVariant describes a compiled GEMM kernel shape.
-type gemmVariant struct {
-	name   string
-	local  uint32
-	tm, tn uint32 // rows of C per workgroup, weight rows per workgroup
-}
-
 // GEMM variants: "reg" (32×32 register tiles with subgroup broadcasts, 8 invocations;
 // the lavapipe winner) and "tile" (64×64 shared-memory tiles, 256 invocations, for
 // discrete GPUs).
-var gemmVariants = map[string]gemmVariant{
+var gemmVariants = map[string]tileVariant{
 	"reg":  {"gemm_reg", 8, 32, 32},
 	"tile": {"gemm_tile", 256, 64, 64},
 }
@@ -385,16 +377,7 @@ func GemmVariants() []string { return []string{"reg", "tile"} }
 // workgroup to lie in one subgroup (subgroup size ≥ 8: lavapipe 8, NVIDIA 32, AMD 32/64);
 // on a device with smaller subgroups use "tile".
 func GemmVariant(deviceIsCPU bool, override string) string {
-	if override == "" {
-		override = os.Getenv("SDGO_GEMM_VARIANT")
-	}
-	if override != "" {
-		return override
-	}
-	if deviceIsCPU {
-		return "reg"
-	}
-	return "tile"
+	return pickVariant("SDGO_GEMM_VARIANT", deviceIsCPU, override)
 }
 
 // GemmKernel returns the Spec of a GEMM variant for fp32 or fp16 weights. Bindings:

@@ -1,5 +1,7 @@
 package kernels
 
+import "fmt"
+
 // Lincomb is the sampler's workhorse: dst[i] = Σ_{k<K} coef[CoefOff+k]·src_k[i] for up to
 // LincombMaxSources sources. The coefficients are read from a small float32 tensor (not
 // push constants), so a plan recorded once can be replayed every step after the host
@@ -91,11 +93,20 @@ void main(uint3 id : SV_DispatchThreadID) {
 // source). Groups: Groups1D(N).
 var Lincomb = Spec{Name: "lincomb", Reads: 1 + LincombMaxSources, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
 
-// LincombCPU is the CPU reference of Lincomb: dst = Σ_k coef[coefOff+k]·srcs[k]; dst may
+// LincombCPU is the CPU reference of Lincomb: dst = Σ_k coef[coefOff+k]·srcs[k] (an
+// error for bad source counts or lengths); dst may
 // be one of srcs.
-func LincombCPU(coef []float32, coefOff int, srcs [][]float32, dst []float32) {
+func LincombCPU(coef []float32, coefOff int, srcs [][]float32, dst []float32) error {
 	if len(srcs) < 1 || len(srcs) > LincombMaxSources {
-		panic("kernels.LincombCPU: 1..6 sources")
+		return fmt.Errorf("lincomb: %d sources, want 1..%d", len(srcs), LincombMaxSources)
+	}
+	if coefOff < 0 || coefOff+len(srcs) > len(coef) {
+		return fmt.Errorf("lincomb: %d coefficients from offset %d, have %d", len(srcs), coefOff, len(coef))
+	}
+	for k, src := range srcs {
+		if len(src) < len(dst) {
+			return fmt.Errorf("lincomb: source %d has %d elements, dst %d", k, len(src), len(dst))
+		}
 	}
 	cpuMu.Lock()
 	defer cpuMu.Unlock()
@@ -109,4 +120,5 @@ func LincombCPU(coef []float32, coefOff int, srcs [][]float32, dst []float32) {
 	}
 	LcCoef, LcDst = nil, nil
 	LcSrc0, LcSrc1, LcSrc2, LcSrc3, LcSrc4, LcSrc5 = nil, nil, nil, nil, nil, nil
+	return nil
 }

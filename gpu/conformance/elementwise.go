@@ -18,27 +18,13 @@ func init() {
 // elementwise1D runs a 1-D elementwise kernel with bindings x (read) and y (written or
 // updated) and returns y.
 func elementwise1D(d *gpu.Device, spec kernels.Spec, x, y []float32, alpha float32) ([]float32, error) {
-	k, err := d.Kernel(spec)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := upload(d, x)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Free()
-	ty, err := upload(d, y)
-	if err != nil {
-		return nil, err
-	}
-	defer ty.Free()
 	g, stride := kernels.Groups1D(len(x))
-	err = runOnce(d, gpu.Dispatch{Kernel: k, Bindings: []gpu.Binding{gpu.Bind(tx), gpu.Bind(ty)},
-		Groups: [3]uint32{g, 1, 1}, Params: gpu.Params(kernels.ElemParams{N: uint32(len(x)), Stride: stride, Alpha: alpha})})
+	outs, err := runKernel(d, spec, gpu.Params(kernels.ElemParams{N: uint32(len(x)), Stride: stride, Alpha: alpha}),
+		[3]uint32{g, 1, 1}, [][]float32{x}, [][]float32{y})
 	if err != nil {
 		return nil, err
 	}
-	return ty.Float32s()
+	return outs[0], nil
 }
 
 func checkSilu(d *gpu.Device, n int) (Comparison, error) {

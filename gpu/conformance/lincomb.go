@@ -110,7 +110,9 @@ func checkLincomb(d *gpu.Device, k, n int, inPlace bool) (Comparison, error) {
 		return Comparison{}, err
 	}
 	cpu := make([]float32, n)
-	kernels.LincombCPU(coef, coefOff, srcs, cpu)
+	if err := kernels.LincombCPU(coef, coefOff, srcs, cpu); err != nil {
+		return Comparison{}, err
+	}
 	want := make([]float64, n)
 	for i := range want {
 		for j := 0; j < k; j++ {
@@ -156,7 +158,9 @@ func checkCFG(d *gpu.Device, n int, s float32) (Comparison, error) {
 		return Comparison{}, err
 	}
 	cpu := make([]float32, n)
-	kernels.LincombCPU([]float32{1 - s, s}, 0, [][]float32{pred[:n], pred[n:]}, cpu)
+	if err := kernels.LincombCPU([]float32{1 - s, s}, 0, [][]float32{pred[:n], pred[n:]}, cpu); err != nil {
+		return Comparison{}, err
+	}
 	want := make([]float64, n)
 	for i := range want {
 		u, c := float64(pred[i]), float64(pred[n+i])

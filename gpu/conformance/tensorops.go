@@ -312,7 +312,7 @@ func checkToF32(d *gpu.Device) (Comparison, error) {
 		return Comparison{}, err
 	}
 	defer tx.Free()
-	if err := tx.Write(0, u32Bytes(words)); err != nil {
+	if err := tx.Write(0, wordBytes(words)); err != nil {
 		return Comparison{}, err
 	}
 	ty, err := d.Alloc(int64(4 * n))
@@ -332,12 +332,4 @@ func checkToF32(d *gpu.Device) (Comparison, error) {
 	cpu := make([]float32, n)
 	kernels.ConvertF16ToF32CPU(words, cpu)
 	return Compare(got, cpu, want, 0, 0), nil
-}
-
-func u32Bytes(w []uint32) []byte {
-	b := make([]byte, 4*len(w))
-	for i, v := range w {
-		b[4*i], b[4*i+1], b[4*i+2], b[4*i+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
-	}
-	return b
 }

@@ -1,0 +1,25 @@
+package kernels
+
+import "os"
+
+// tileVariant describes a compiled kernel shape of a tiled kernel family (GEMM, conv).
+type tileVariant struct {
+	name   string
+	local  uint32
+	tm, tn uint32 // rows (or output pixels) and weight rows (output channels) per workgroup
+}
+
+// pickVariant returns override if set, else $env if set, else "reg" on CPU devices
+// (lavapipe) and "tile" on GPUs.
+func pickVariant(env string, deviceIsCPU bool, override string) string {
+	if override == "" {
+		override = os.Getenv(env)
+	}
+	if override != "" {
+		return override
+	}
+	if deviceIsCPU {
+		return "reg"
+	}
+	return "tile"
+}
