@@ -6,11 +6,11 @@ import (
 	"image"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sdgo/sdgo/internal/pyjson"
 	"github.com/sdgo/sdgo/model/internal/fixture"
 	"github.com/sdgo/sdgo/model/sampler"
 )
@@ -67,7 +67,7 @@ func pipelineCases(t *testing.T) []pipelineCase {
 	var m struct {
 		Cases []pipelineCase `json:"cases"`
 	}
-	require.NoError(t, json.Unmarshal(sanitizeJSON(data), &m))
+	require.NoError(t, json.Unmarshal(pyjson.Sanitize(data), &m))
 	var out []pipelineCase
 	for _, c := range m.Cases {
 		if c.Kind == "txt2img" || c.Kind == "img2img" || c.Kind == "inpaint" {
@@ -75,12 +75,6 @@ func pipelineCases(t *testing.T) []pipelineCase {
 		}
 	}
 	return out
-}
-
-// sanitizeJSON replaces the non-standard Infinity/NaN tokens Python writes.
-func sanitizeJSON(b []byte) []byte {
-	s := strings.NewReplacer("-Infinity", "null", "Infinity", "null", "NaN", "null").Replace(string(b))
-	return []byte(s)
 }
 
 var pipelines = map[string]*Pipeline{}

@@ -1,48 +1,7 @@
 package sampler
 
-import "bytes"
+import "github.com/sdgo/sdgo/internal/pyjson"
 
-// nonFiniteTokens are the bare tokens Python's json module writes for non-finite floats
-// (diffusers configs contain e.g. "lambda_min_clipped": -Infinity); longest first.
-var nonFiniteTokens = [][]byte{[]byte("-Infinity"), []byte("Infinity"), []byte("NaN")}
-
-// replaceNonFinite returns b with every non-finite token outside strings replaced by
-// null, which encoding/json accepts; fields given as null keep their defaults.
-func replaceNonFinite(b []byte) []byte {
-	var out bytes.Buffer
-	inString, escaped := false, false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			out.WriteByte(c)
-			continue
-		}
-		if c == '"' {
-			inString = true
-		}
-		if tok := nonFiniteAt(b[i:]); tok != nil {
-			out.WriteString("null")
-			i += len(tok) - 1
-			continue
-		}
-		out.WriteByte(c)
-	}
-	return out.Bytes()
-}
-
-func nonFiniteAt(b []byte) []byte {
-	for _, tok := range nonFiniteTokens {
-		if bytes.HasPrefix(b, tok) {
-			return tok
-		}
-	}
-	return nil
-}
+// replaceNonFinite makes Python-written JSON (e.g. "lambda_min_clipped": -Infinity)
+// acceptable to encoding/json: non-finite tokens outside strings become null.
+func replaceNonFinite(b []byte) []byte { return pyjson.Sanitize(b) }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/sdgo/sdgo/internal/pyjson"
 )
 
 // diffusersConfigs are the config files of a diffusers folder; absent files are nil.
@@ -26,7 +28,7 @@ func readJSON[T any](path string) (*jsonFile[T], error) {
 		return nil, err
 	}
 	f := &jsonFile[T]{path: path}
-	if err := json.Unmarshal(b, &f.v); err != nil {
+	if err := json.Unmarshal(pyjson.Sanitize(b), &f.v); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return f, nil
