@@ -74,8 +74,11 @@ func isDroppedCodePoint(r rune) bool {
 // upperPython upper-cases as Python's str.upper does for the characters of HTML
 // entities: ß and the Latin ligatures expand.
 func upperPython(text string) string {
-	return strings.ToUpper(strings.NewReplacer("ß", "SS", "ﬀ", "FF", "ﬁ", "FI", "ﬂ", "FL", "ﬃ", "FFI", "ﬄ", "FFL", "ŉ", "ʼN").Replace(text))
+	return strings.ToUpper(pythonUpperExpansions.Replace(text))
 }
+
+// pythonUpperExpansions are the characters Python's str.upper expands to several.
+var pythonUpperExpansions = strings.NewReplacer("ß", "SS", "ﬀ", "FF", "ﬁ", "FI", "ﬂ", "FL", "ﬃ", "FFI", "ﬄ", "FFL", "ŉ", "ʼN")
 
 // entityLength returns the length of an entity &#?[0-9A-Za-z]{1,24}; at the start of
 // text, or 0.

@@ -183,7 +183,10 @@ func NewLoRAMerger(m *Model, loras ...LoRAWeight) (*LoRAMerger, error) {
 				lm.Unmatched = append(lm.Unmatched, l.LoRA.Path+": "+mod.key)
 				continue
 			}
-			w, _ := m.Weights(mod.component).Tensor(name)
+			w, err := m.Weights(mod.component).Tensor(name)
+			if err != nil {
+				return nil, err
+			}
 			if mod.out() != w.Shape[0] || mod.out()*mod.in() != w.NumElements() {
 				return nil, fmt.Errorf("%s: LoRA module %q (down %v, up %v) does not fit %s weight %q of shape %v",
 					l.LoRA.Path, mod.key, mod.downShape, mod.upShape, mod.component, name, w.Shape)
