@@ -124,6 +124,16 @@ func shapeOf(w *Weights, name string, rank int) ([]int, error) {
 }
 
 // mismatch checks one config value against the weights; a zero (absent) value is not checked.
+// firstErr returns the first non-nil error.
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
 func mismatch[T comparable](file, field string, config, weights T) error {
 	var absent T
 	if config != absent && config != weights {
@@ -174,16 +184,14 @@ func unetConfig(w *Weights, arch Arch, js *jsonFile[unetJSON]) (UNetConfig, erro
 		return c, err
 	}
 	j := js.v
-	for _, e := range []error{
+	if err := firstErr(
 		mismatch(js.path, "in_channels", j.InChannels, c.InChannels),
 		mismatch(js.path, "out_channels", j.OutChannels, c.OutChannels),
 		mismatch(js.path, "block_out_channels", listString(j.BlockOutChannels), listString(c.BlockOutChannels)),
 		mismatch(js.path, "layers_per_block", j.LayersPerBlock, c.LayersPerBlock),
 		mismatch(js.path, "cross_attention_dim", j.CrossAttentionDim, c.CrossAttentionDim),
-	} {
-		if e != nil {
-			return c, e
-		}
+	); err != nil {
+		return c, err
 	}
 	if j.UseLinearProjection != nil {
 		if err := mismatch(js.path, "use_linear_projection", *j.UseLinearProjection, c.UseLinearProjection); err != nil {
@@ -279,14 +287,12 @@ func textConfig(w *Weights, arch Arch, skip int, js *jsonFile[textJSON]) (TextCo
 		return c, nil
 	}
 	j := js.v
-	for _, e := range []error{
+	if err := firstErr(
 		mismatch(js.path, "hidden_size", j.HiddenSize, c.Hidden),
 		mismatch(js.path, "intermediate_size", j.IntermediateSize, c.Intermediate),
 		mismatch(js.path, "num_hidden_layers (layers used)", j.NumHiddenLayers, c.Layers-c.SkipLayers),
-	} {
-		if e != nil {
-			return c, e
-		}
+	); err != nil {
+		return c, err
 	}
 	if j.NumAttentionHeads <= 0 || c.Hidden%j.NumAttentionHeads != 0 {
 		return c, fmt.Errorf("%s: num_attention_heads %d does not divide hidden_size %d", js.path, j.NumAttentionHeads, c.Hidden)
@@ -326,14 +332,12 @@ func vaeConfig(w *Weights, js *jsonFile[vaeJSON]) (VAEConfig, error) {
 		return c, nil
 	}
 	j := js.v
-	for _, e := range []error{
+	if err := firstErr(
 		mismatch(js.path, "block_out_channels", listString(j.BlockOutChannels), listString(c.BlockOutChannels)),
 		mismatch(js.path, "layers_per_block", j.LayersPerBlock, c.LayersPerBlock),
 		mismatch(js.path, "latent_channels", j.LatentChannels, c.LatentChannels),
-	} {
-		if e != nil {
-			return c, e
-		}
+	); err != nil {
+		return c, err
 	}
 	if j.ScalingFactor != nil {
 		c.ScalingFactor = *j.ScalingFactor
