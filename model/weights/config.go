@@ -123,7 +123,6 @@ func shapeOf(w *Weights, name string, rank int) ([]int, error) {
 	return t.Shape, nil
 }
 
-// mismatch checks one config value against the weights; a zero (absent) value is not checked.
 // firstErr returns the first non-nil error.
 func firstErr(errs ...error) error {
 	for _, e := range errs {
@@ -134,6 +133,7 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
+// mismatch checks one config value against the weights; a zero (absent) value is not checked.
 func mismatch[T comparable](file, field string, config, weights T) error {
 	var absent T
 	if config != absent && config != weights {
