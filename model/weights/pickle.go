@@ -361,19 +361,27 @@ func (m *pickleMachine) readCounted(op byte) ([]byte, error) {
 	return m.read(int(n))
 }
 
-func (m *pickleMachine) appendItems(many bool) error {
-	var items []any
+// popItems pops everything above the last mark (many) or the top n items, returned in
+// stack order.
+func (m *pickleMachine) popItems(many bool, n int) ([]any, error) {
 	if many {
-		var err error
-		if items, err = m.popMark(); err != nil {
-			return err
-		}
-	} else {
+		return m.popMark()
+	}
+	items := make([]any, n)
+	for i := n - 1; i >= 0; i-- {
 		v, err := m.pop()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		items = []any{v}
+		items[i] = v
+	}
+	return items, nil
+}
+
+func (m *pickleMachine) appendItems(many bool) error {
+	items, err := m.popItems(many, 1)
+	if err != nil {
+		return err
 	}
 	target, err := m.top()
 	if err != nil {
@@ -388,22 +396,9 @@ func (m *pickleMachine) appendItems(many bool) error {
 }
 
 func (m *pickleMachine) setItems(many bool) error {
-	var items []any
-	if many {
-		var err error
-		if items, err = m.popMark(); err != nil {
-			return err
-		}
-	} else {
-		v, err := m.pop()
-		if err != nil {
-			return err
-		}
-		k, err := m.pop()
-		if err != nil {
-			return err
-		}
-		items = []any{k, v}
+	items, err := m.popItems(many, 2)
+	if err != nil {
+		return err
 	}
 	target, err := m.top()
 	if err != nil {
