@@ -30,8 +30,8 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	for _, s := range o.Sizes {
-		if s < 64 || s%64 != 0 || s > 2048 {
-			fmt.Fprintf(stderr, "sdgo bench: --size %d: must be a multiple of 64 in 64..2048\n", s)
+		if s < 64 || s%8 != 0 || s > 2048 {
+			fmt.Fprintf(stderr, "sdgo bench: --size %d: must be a multiple of 8 in 64..2048\n", s)
 			return exitUsage
 		}
 	}
