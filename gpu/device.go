@@ -65,6 +65,8 @@ type Info struct {
 	UMA                   bool
 	MaxStorageBufferRange int64
 	MinStorageAlignment   int64
+	MinTexelAlignment     int64 // minTexelBufferOffsetAlignment
+	MaxTexelElements      int64 // maxTexelBufferElements
 	MaxSharedMemory       int
 	MaxWorkgroupInvocs    int
 	MaxWorkgroupCount     [3]uint32
@@ -184,6 +186,8 @@ func describe(inst vk.Instance, pd vk.PhysicalDevice) (Info, bool) {
 		DeviceID:              p.DeviceID,
 		MaxStorageBufferRange: int64(l.MaxStorageBufferRange),
 		MinStorageAlignment:   int64(l.MinStorageBufferOffsetAlignment),
+		MinTexelAlignment:     int64(l.MinTexelBufferOffsetAlignment),
+		MaxTexelElements:      int64(l.MaxTexelBufferElements),
 		MaxSharedMemory:       int(l.MaxComputeSharedMemorySize),
 		MaxWorkgroupInvocs:    int(l.MaxComputeWorkGroupInvocations),
 		MaxWorkgroupCount:     l.MaxComputeWorkGroupCount,

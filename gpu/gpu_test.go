@@ -127,6 +127,14 @@ func dispatch1D(t *testing.T, spec kernels.Spec, n int, alpha float32, binds ...
 		Params: Params(kernels.ElemParams{N: uint32(n), Stride: stride, Alpha: alpha})}
 }
 
+// upload allocates a tensor holding v.
+func upload(t *testing.T, v []float32) *Tensor {
+	x, err := dev.Alloc(int64(4 * len(v)))
+	require.NoError(t, err)
+	require.NoError(t, x.WriteFloat32(0, v))
+	return x
+}
+
 func runPlan(t *testing.T, ds ...Dispatch) {
 	p := dev.NewPlan(false)
 	defer p.Close()
@@ -285,6 +293,40 @@ func TestPlanRejectsBadDispatches(t *testing.T) {
 	require.ErrorContains(t, p.Run(), "empty plan")
 	_, err = dev.Kernel(kernels.Spec{Name: "no_such_kernel"})
 	require.ErrorContains(t, err, "no embedded SPIR-V")
+}
+
+// TestTexelBindings runs a kernel with texel-buffer bindings (views are created at
+// Record and released at Close; TestMain checks nothing leaks) and checks that a range
+// that is not whole 16-byte texels is refused with the reason.
+func TestTexelBindings(t *testing.T) {
+	spec, err := kernels.GemmKernel("tex", false)
+	require.NoError(t, err)
+	require.NotZero(t, spec.Texels)
+	k, err := dev.Kernel(spec)
+	require.NoError(t, err)
+	const m, n, kk = 8, 8, 8
+	a := make([]float32, m*kk)
+	w := make([]float32, n*kk)
+	for i := range a {
+		a[i], w[i] = float32(i%7)-3, float32(i%5)-2
+	}
+	ta, tw, tc := upload(t, a), upload(t, w), upload(t, make([]float32, m*n))
+	defer ta.Free()
+	defer tw.Free()
+	defer tc.Free()
+	p := kernels.NewGemmParams(1, m, n, kk, false, false, false, kernels.GemmActNone, true)
+	binds := []Binding{Bind(ta), Bind(tw), Bind(ta), Bind(ta), Bind(tc)}
+	runPlan(t, Dispatch{Kernel: k, Bindings: binds, Params: Params(p), Groups: kernels.GemmGroups("tex", p)})
+	got, err := tc.Float32s()
+	require.NoError(t, err)
+	want := make([]float32, m*n)
+	kernels.GemmCPU(p, a, kernels.F32Words(w), nil, nil, want)
+	require.Equal(t, want, got)
+
+	pl := dev.NewPlan(false)
+	defer pl.Close()
+	binds[1] = BindRange(tw, 0, 4*n*kk-4)
+	require.ErrorContains(t, pl.Add(Dispatch{Kernel: k, Bindings: binds, Params: Params(p), Groups: [3]uint32{1, 1, 1}}), "texel")
 }
 
 // TestCloseReleasesEverything opens a second device, uses every kind of object, closes

@@ -61,7 +61,7 @@ func (k *Kernel) create(d *Device, code []byte) error {
 	for i := range binds {
 		binds[i] = vk.DescriptorSetLayoutBinding{
 			Binding:         uint32(i),
-			DescriptorType:  vk.DescriptorTypeStorageBuffer,
+			DescriptorType:  k.descriptorType(i),
 			DescriptorCount: 1,
 			StageFlags:      vk.ShaderStageFlags(vk.ShaderStageComputeBit),
 		}
@@ -112,6 +112,15 @@ func (k *Kernel) create(d *Device, code []byte) error {
 	k.pipeline = pipes[0]
 	track("pipeline", 1)
 	return nil
+}
+
+// descriptorType is the descriptor type of binding i: a uniform texel buffer where the
+// Spec says so, else a storage buffer.
+func (k *Kernel) descriptorType(i int) vk.DescriptorType {
+	if k.Spec.Texels&(1<<i) != 0 {
+		return vk.DescriptorTypeUniformTexelBuffer
+	}
+	return vk.DescriptorTypeStorageBuffer
 }
 
 func (k *Kernel) destroy(d *Device) {

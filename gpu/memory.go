@@ -56,7 +56,7 @@ func newAllocator(d *Device) (*allocator, error) {
 func (a *allocator) newBlock(size int64, memType uint32, mapped bool) (*block, error) {
 	dev := a.d.dev
 	b := &block{size: size}
-	usage := vk.BufferUsageFlags(vk.BufferUsageStorageBufferBit | vk.BufferUsageTransferSrcBit | vk.BufferUsageTransferDstBit)
+	usage := vk.BufferUsageFlags(vk.BufferUsageStorageBufferBit | vk.BufferUsageUniformTexelBufferBit | vk.BufferUsageTransferSrcBit | vk.BufferUsageTransferDstBit)
 	var buf vk.Buffer
 	r := vk.CreateBuffer(dev, &vk.BufferCreateInfo{
 		SType:       vk.StructureTypeBufferCreateInfo,

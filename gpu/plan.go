@@ -52,6 +52,7 @@ type Plan struct {
 	d          *Device
 	dispatches []Dispatch
 	pool       vk.DescriptorPool
+	views      []vk.BufferView // of the texel-buffer bindings
 	cmd        vk.CommandBuffer
 	queries    vk.QueryPool
 	timing     bool
@@ -91,7 +92,11 @@ func (p *Plan) Add(ds Dispatch) error {
 		if off%p.d.Info.MinStorageAlignment != 0 {
 			return fmt.Errorf("kernel %s: binding %d: offset %d is not a multiple of the device's storage alignment %d", k.Spec.Name, i, off, p.d.Info.MinStorageAlignment)
 		}
-		if size > p.d.Info.MaxStorageBufferRange {
+		if k.Spec.Texels&(1<<i) != 0 {
+			if size%16 != 0 || off%p.d.Info.MinTexelAlignment != 0 || size/16 > p.d.Info.MaxTexelElements {
+				return fmt.Errorf("kernel %s: binding %d: %d bytes at offset %d do not fit a texel buffer (16-byte texels, offset alignment %d, at most %d texels)", k.Spec.Name, i, size, off, p.d.Info.MinTexelAlignment, p.d.Info.MaxTexelElements)
+			}
+		} else if size > p.d.Info.MaxStorageBufferRange {
 			return fmt.Errorf("kernel %s: binding %d: %d bytes exceed the device's max storage buffer range %d (split the dispatch)", k.Spec.Name, i, size, p.d.Info.MaxStorageBufferRange)
 		}
 	}
@@ -135,16 +140,26 @@ func (p *Plan) Record() error {
 	if len(p.dispatches) == 0 {
 		return fmt.Errorf("empty plan")
 	}
-	nb := 0
+	nb, nt := 0, 0
 	for _, ds := range p.dispatches {
-		nb += len(ds.Bindings)
+		for j := range ds.Bindings {
+			if ds.Kernel.Spec.Texels&(1<<j) != 0 {
+				nt++
+			} else {
+				nb++
+			}
+		}
+	}
+	sizes := []vk.DescriptorPoolSize{{Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: uint32(max(nb, 1))}}
+	if nt > 0 {
+		sizes = append(sizes, vk.DescriptorPoolSize{Type: vk.DescriptorTypeUniformTexelBuffer, DescriptorCount: uint32(nt)})
 	}
 	var pool vk.DescriptorPool
 	r := vk.CreateDescriptorPool(d.dev, &vk.DescriptorPoolCreateInfo{
 		SType:         vk.StructureTypeDescriptorPoolCreateInfo,
 		MaxSets:       uint32(len(p.dispatches)),
-		PoolSizeCount: 1,
-		PPoolSizes:    []vk.DescriptorPoolSize{{Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: uint32(nb)}},
+		PoolSizeCount: uint32(len(sizes)),
+		PPoolSizes:    sizes,
 	}, nil, &pool)
 	if err := vkCheck(r, "create descriptor pool"); err != nil {
 		return err
@@ -170,8 +185,16 @@ func (p *Plan) Record() error {
 				DstSet:          sets[i],
 				DstBinding:      uint32(j),
 				DescriptorCount: 1,
-				DescriptorType:  vk.DescriptorTypeStorageBuffer,
-				PBufferInfo:     []vk.DescriptorBufferInfo{{Buffer: b.T.b.buf, Offset: vk.DeviceSize(off), Range: vk.DeviceSize(size)}},
+				DescriptorType:  ds.Kernel.descriptorType(j),
+			}
+			if writes[j].DescriptorType == vk.DescriptorTypeUniformTexelBuffer {
+				view, err := p.texelView(b.T.b.buf, off, size)
+				if err != nil {
+					return err
+				}
+				writes[j].PTexelBufferView = []vk.BufferView{view}
+			} else {
+				writes[j].PBufferInfo = []vk.DescriptorBufferInfo{{Buffer: b.T.b.buf, Offset: vk.DeviceSize(off), Range: vk.DeviceSize(size)}}
 			}
 		}
 		vk.UpdateDescriptorSets(d.dev, uint32(len(writes)), writes, 0, nil)
@@ -319,7 +342,25 @@ func (p *Plan) Timings() []KernelTime {
 	return out
 }
 
-// Close frees the plan's command buffer, descriptor sets and queries.
+// texelView creates (and keeps for Close) a view of 16-byte texels on a buffer range.
+func (p *Plan) texelView(buf vk.Buffer, off, size int64) (vk.BufferView, error) {
+	var view vk.BufferView
+	r := vk.CreateBufferView(p.d.dev, &vk.BufferViewCreateInfo{
+		SType:  vk.StructureTypeBufferViewCreateInfo,
+		Buffer: buf,
+		Format: vk.FormatR32g32b32a32Uint,
+		Offset: vk.DeviceSize(off),
+		Range:  vk.DeviceSize(size),
+	}, nil, &view)
+	if err := vkCheck(r, "create texel buffer view"); err != nil {
+		return nil, err
+	}
+	p.views = append(p.views, view)
+	track("buffer view", 1)
+	return view, nil
+}
+
+// Close frees the plan's command buffer, descriptor sets, texel views and queries.
 func (p *Plan) Close() {
 	d := p.d
 	d.mu.Lock()
@@ -328,6 +369,11 @@ func (p *Plan) Close() {
 		d.freeCommandBuffer(p.cmd)
 		p.cmd = nil
 	}
+	for _, v := range p.views {
+		vk.DestroyBufferView(d.dev, v, nil)
+		track("buffer view", -1)
+	}
+	p.views = nil
 	if p.pool != nil {
 		vk.DestroyDescriptorPool(d.dev, p.pool, nil)
 		track("descriptor pool", -1)

@@ -337,8 +337,8 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 //gosl: end conv_tile
 
 var convVariants = map[string]tileVariant{
-	"reg":  {"conv_reg", 8, 32, 32},
-	"tile": {"conv_tile", 256, 64, 64},
+	"reg":  {"conv_reg", 8, 32, 32, 0},
+	"tile": {"conv_tile", 256, 64, 64, 0},
 }
 
 // ConvVariants lists the conv variant names: "reg" (register tiles, 8 invocations; the
@@ -349,7 +349,11 @@ func ConvVariants() []string { return []string{"reg", "tile"} }
 // else "reg" on CPU devices and "tile" on GPUs ("reg" needs subgroups of ≥ 8, as
 // GemmVariant's "reg").
 func ConvVariant(deviceIsCPU bool, override string) string {
-	return pickVariant("SDGO_CONV_VARIANT", deviceIsCPU, override)
+	v := pickVariant("SDGO_CONV_VARIANT", deviceIsCPU, override)
+	if v == "tex" {
+		return "reg"
+	}
+	return v
 }
 
 // ConvKernel returns the Spec of a conv variant for fp32 or fp16 weights. Bindings: 0 X,

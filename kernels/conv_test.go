@@ -20,7 +20,7 @@ func BenchmarkConv(b *testing.B) {
 		{320, 64, 320, 3, 2},
 		{640, 32, 1280, 1, 1},
 	}
-	for _, v := range benchVariants(d, kernels.ConvVariant) {
+	for _, v := range benchVariants(d) {
 		for _, f16 := range []bool{true, false} {
 			spec, err := kernels.ConvKernel(v, f16)
 			if err != nil {

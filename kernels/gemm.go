@@ -288,6 +288,125 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 */
 //gosl: end gemm_reg
 
+// The texel-fetch kernel for CPU devices: gemm_reg's shape (8 invocations, 32 rows ×
+// 8·4 columns, A rows handed round with subgroup broadcasts), but A and B are bound as
+// uniform texel buffers of uint4 and read 16 bytes per fetch (8 halves of an fp16 weight
+// row, 4 floats of A or of an fp32 weight). llvmpipe fetches a texel for all 8
+// invocations with one vector gather, where an SSBO load is a branchy loop over the
+// invocations and their bounds — measured at the SD 1.5 shapes: 1.5–1.7× gemm_reg. It
+// needs K % 8 == 0 and 16-byte-aligned rows and batch strides (GemmTexFits); the k loop
+// takes 8 at a time.
+
+//gosl: hlsl gemm_tex
+/*
+#include "gemm.hlsl"
+[[vk::push_constant]] cbuffer PC { GemmParams P; };
+[[vk::binding(0, 0)]] Buffer<uint4> GemmTexA;
+[[vk::binding(1, 0)]] Buffer<uint4> GemmTexB;
+// // sdgo:variant gemm_tex_f16 -DGEMM_F16=1
+#define GTM 32
+#define GTN 4
+#define GTH (GTN / 2)
+#define GTQ (GTM / 8)
+float4 GemmHalves(uint2 w) {
+	return float4(f16tof32(w.x), f16tof32(w.x >> 16), f16tof32(w.y), f16tof32(w.y >> 16));
+}
+[numthreads(8, 1, 1)]
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+	GemmParams p = P;
+	uint bz = gid.z;
+	bool geglu = p.Act == GemmActGeglu;
+	uint cols = geglu ? GTH : GTN;
+	uint n0 = gid.x * 8 * cols + lid.x;
+	uint ldb = GemmLdB(p);
+	uint boff[GTN]; // in texels
+	[unroll] for (uint j = 0; j < GTN; j++) {
+		uint jj = geglu ? (j % GTH) : j;
+		uint n = min(n0 + 8 * jj, p.N - 1);
+		uint row = (geglu && j >= GTH) ? n + p.N : n;
+		boff[j] = (bz * p.StrideB + row * ldb) >> 2;
+	}
+	uint m0 = gid.y * GTM;
+	uint aoff[GTQ]; // in texels
+	[unroll] for (uint q = 0; q < GTQ; q++) {
+		aoff[q] = (bz * p.StrideA + min(m0 + 8 * q + lid.x, p.M - 1) * p.K) >> 2;
+	}
+	float acc[GTM][GTN];
+	[unroll] for (uint i = 0; i < GTM; i++) {
+		[unroll] for (uint j = 0; j < GTN; j++) { acc[i][j] = 0; }
+	}
+	for (uint k = 0; k < p.K; k += 8) {
+		uint kt = k >> 2;
+		float4 a0[GTQ], a1[GTQ];
+		[unroll] for (uint q = 0; q < GTQ; q++) {
+			a0[q] = asfloat(GemmTexA[aoff[q] + kt]);
+			a1[q] = asfloat(GemmTexA[aoff[q] + kt + 1]);
+		}
+		float4 b0[GTN], b1[GTN];
+		[unroll] for (uint j = 0; j < GTN; j++) {
+#ifdef GEMM_F16
+			uint4 w = GemmTexB[boff[j] + (kt >> 1)];
+			b0[j] = GemmHalves(w.xy);
+			b1[j] = GemmHalves(w.zw);
+#else
+			b0[j] = asfloat(GemmTexB[boff[j] + kt]);
+			b1[j] = asfloat(GemmTexB[boff[j] + kt + 1]);
+#endif
+		}
+		[unroll] for (uint i = 0; i < GTM; i++) {
+			float4 x = WaveReadLaneAt(a0[i / 8], i % 8);
+			float4 y = WaveReadLaneAt(a1[i / 8], i % 8);
+			[unroll] for (uint j = 0; j < GTN; j++) {
+				float s = acc[i][j];
+				s = mad(x.x, b0[j].x, s);
+				s = mad(x.y, b0[j].y, s);
+				s = mad(x.z, b0[j].z, s);
+				s = mad(x.w, b0[j].w, s);
+				s = mad(y.x, b1[j].x, s);
+				s = mad(y.y, b1[j].y, s);
+				s = mad(y.z, b1[j].z, s);
+				s = mad(y.w, b1[j].w, s);
+				acc[i][j] = s;
+			}
+		}
+	}
+	// The bias is added here, once per column, not per element in GemmStore.
+	if ((p.Flags & GemmBias) != 0) {
+		[unroll] for (uint j = 0; j < GTN; j++) {
+			uint jj = geglu ? (j % GTH) : j;
+			uint n = min(n0 + 8 * jj, p.N - 1);
+			float bj = GemmBufBias[(geglu && j >= GTH) ? n + p.N : n];
+			[unroll] for (uint i = 0; i < GTM; i++) { acc[i][j] += bj; }
+		}
+		p.Flags &= ~GemmBias;
+	}
+	if (p.Act == GemmActNone && (p.Flags & GemmResidual) == 0) {
+		[unroll] for (uint i = 0; i < GTM; i++) {
+			[unroll] for (uint j = 0; j < GTN; j++) {
+				uint m = m0 + i;
+				uint n = n0 + 8 * j;
+				if (m < p.M && n < p.N) { GemmBufC[bz * p.StrideC + m * p.N + n] = acc[i][j]; }
+			}
+		}
+		return;
+	}
+	float outv[GTM * GTN];
+	[unroll] for (uint i = 0; i < GTM; i++) {
+		[unroll] for (uint j = 0; j < GTN; j++) { outv[i * GTN + j] = acc[i][j]; }
+	}
+	[loop] for (uint t = 0; t < GTM * cols; t++) {
+		uint i = t / cols;
+		uint j = t % cols;
+		uint m = m0 + i;
+		uint n = n0 + 8 * j;
+		if (m < p.M && n < p.N) {
+			GemmStore(p, bz, m, n, outv[i * GTN + j], geglu ? outv[i * GTN + j + GTH] : 0);
+		}
+	}
+}
+*/
+//gosl: end gemm_tex
+
 // The shared-memory kernel for discrete GPUs: 256 invocations (16×16) compute a 64×64
 // tile of C, 4×4 per invocation, staging 64×16 slices of A and of the weight in
 // groupshared memory. GEGLU: the tile's 64 weight rows are 32 value rows and their gates.
@@ -361,23 +480,37 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 */
 //gosl: end gemm_tile
 
-// GEMM variants: "reg" (32×32 register tiles with subgroup broadcasts, 8 invocations;
-// the lavapipe winner) and "tile" (64×64 shared-memory tiles, 256 invocations, for
-// discrete GPUs).
+// GEMM variants: "tex" (texel fetches, 32×32 register tiles with subgroup broadcasts,
+// 8 invocations; the lavapipe winner where GemmTexFits), "reg" (the same tiles read
+// through storage buffers; any shape) and "tile" (64×64 shared-memory tiles, 256
+// invocations, for discrete GPUs).
 var gemmVariants = map[string]tileVariant{
-	"reg":  {"gemm_reg", 8, 32, 32},
-	"tile": {"gemm_tile", 256, 64, 64},
+	"tex":  {"gemm_tex", 8, 32, 32, 1<<0 | 1<<1},
+	"reg":  {"gemm_reg", 8, 32, 32, 0},
+	"tile": {"gemm_tile", 256, 64, 64, 0},
 }
 
 // GemmVariants lists the GEMM variant names.
-func GemmVariants() []string { return []string{"reg", "tile"} }
+func GemmVariants() []string { return []string{"tex", "reg", "tile"} }
 
-// GemmVariant picks the GEMM variant: override if set, else $SDGO_GEMM_VARIANT if set,
-// else "reg" on CPU devices (lavapipe) and "tile" on GPUs. "reg" needs the 8-invocation
-// workgroup to lie in one subgroup (subgroup size ≥ 8: lavapipe 8, NVIDIA 32, AMD 32/64);
-// on a device with smaller subgroups use "tile".
-func GemmVariant(deviceIsCPU bool, override string) string {
-	return pickVariant("SDGO_GEMM_VARIANT", deviceIsCPU, override)
+// GemmVariant picks the GEMM variant for p: override if set, else $SDGO_GEMM_VARIANT if
+// set, else "tex" on CPU devices (lavapipe) and "tile" on GPUs; "tex" falls back to
+// "reg" where p does not fit it (GemmTexFits). "tex" and "reg" need the 8-invocation
+// workgroup to lie in one subgroup (subgroup size ≥ 8: lavapipe 8, NVIDIA 32, AMD
+// 32/64); on a device with smaller subgroups use "tile".
+func GemmVariant(deviceIsCPU bool, override string, p GemmParams) string {
+	v := pickVariant("SDGO_GEMM_VARIANT", deviceIsCPU, override)
+	if v == "tex" && !GemmTexFits(p) {
+		return "reg"
+	}
+	return v
+}
+
+// GemmTexFits reports whether the "tex" variant can run p: K a multiple of 8 and the
+// batch strides of A and B multiples of 4 words, so that every row starts on a 16-byte
+// texel and the bound A and B are whole texels.
+func GemmTexFits(p GemmParams) bool {
+	return p.K%8 == 0 && p.StrideA%4 == 0 && p.StrideB%4 == 0
 }
 
 // GemmKernel returns the Spec of a GEMM variant for fp32 or fp16 weights. Bindings:
@@ -392,7 +525,7 @@ func GemmKernel(variant string, f16 bool) (Spec, error) {
 	if f16 {
 		name += "_f16"
 	}
-	return Spec{Name: name, Reads: 4, Writes: 1, ParamsSize: 48, Local: [3]uint32{v.local, 1, 1}}, nil
+	return Spec{Name: name, Reads: 4, Writes: 1, ParamsSize: 48, Local: [3]uint32{v.local, 1, 1}, Texels: v.texels}, nil
 }
 
 // GemmGroups returns the workgroup count of a GEMM variant for p.

@@ -27,13 +27,17 @@ func logPeak(b *testing.B, d *gpu.Device) {
 	}
 }
 
-// benchVariants returns the variants to benchmark: $SDGO_BENCH_VARIANTS (comma list) or
-// the one GemmVariant/ConvVariant picks for the device.
-func benchVariants(d *gpu.Device, pick func(bool, string) string) []string {
+// benchVariants returns the variants to benchmark: $SDGO_BENCH_VARIANTS (comma list),
+// else on CPU devices the texel and storage-buffer register kernels side by side (their
+// ratio, measured in one run, is the figure to compare) and on GPUs the tiled kernel.
+func benchVariants(d *gpu.Device) []string {
 	if v := os.Getenv("SDGO_BENCH_VARIANTS"); v != "" {
 		return strings.Split(v, ",")
 	}
-	return []string{pick(d.Info.Type == gpu.CPU, "")}
+	if d.Info.Type == gpu.CPU {
+		return []string{"tex", "reg"}
+	}
+	return []string{"tile"}
 }
 
 // timePlan records ds as a plan, runs it once (JIT, warm-up), then times b.N replays.
@@ -84,7 +88,7 @@ func BenchmarkGEMM(b *testing.B) {
 		{256, 1280, 1280, 0},
 		{77, 1280, 768, 0},
 	}
-	for _, v := range benchVariants(d, kernels.GemmVariant) {
+	for _, v := range benchVariants(d) {
 		for _, f16 := range []bool{true, false} {
 			spec, err := kernels.GemmKernel(v, f16)
 			if err != nil {

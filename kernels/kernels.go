@@ -26,6 +26,10 @@ type Spec struct {
 	Writes     int
 	ParamsSize int
 	Local      [3]uint32
+	// Texels is the set (bit i = binding i) of read bindings that the shader declares
+	// as `Buffer<uint4>`: uniform texel buffers of 16-byte R32G32B32A32_UINT texels,
+	// which CPU devices fetch with a vector gather instead of a per-invocation loop.
+	Texels uint32
 }
 
 // SPIRV returns the compiled module of the kernel (or variant) called name.

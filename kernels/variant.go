@@ -7,9 +7,10 @@ type tileVariant struct {
 	name   string
 	local  uint32
 	tm, tn uint32 // rows (or output pixels) and weight rows (output channels) per workgroup
+	texels uint32 // Spec.Texels: the bindings read as texel buffers
 }
 
-// pickVariant returns override if set, else $env if set, else "reg" on CPU devices
+// pickVariant returns override if set, else $env if set, else "tex" on CPU devices
 // (lavapipe) and "tile" on GPUs.
 func pickVariant(env string, deviceIsCPU bool, override string) string {
 	if override == "" {
@@ -19,7 +20,7 @@ func pickVariant(env string, deviceIsCPU bool, override string) string {
 		return override
 	}
 	if deviceIsCPU {
-		return "reg"
+		return "tex"
 	}
 	return "tile"
 }

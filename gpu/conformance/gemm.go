@@ -47,6 +47,11 @@ var gemmQuick = []gemmShape{
 	{batch: 1, m: 131, n: 133, k: 129, bias: true, res: true, act: kernels.GemmActGeglu},
 	{batch: 2, m: 45, n: 37, k: 96, bias: true, res: true, act: kernels.GemmActGeglu},
 	{batch: 1, m: 33, n: 70, k: 256, bias: true, act: kernels.GemmActGelu},
+	// K a multiple of 8, for the texel kernels too
+	{batch: 1, m: 1, n: 1, k: 8},
+	{batch: 1, m: 7, n: 13, k: 40, bias: true},
+	{batch: 3, m: 37, n: 67, k: 16, bias: true, res: true, act: kernels.GemmActGelu},
+	{batch: 1, m: 70, n: 29, k: 104, bias: true, act: kernels.GemmActGeglu},
 }
 
 // gemmSD lists the GEMM shapes of SD 1.5 and SD 2.1 at 512×512 (latent 64×64), M per
@@ -92,17 +97,28 @@ func init() {
 		for _, f16 := range []bool{false, true} {
 			spec, _ := kernels.GemmKernel(v, f16)
 			for _, s := range gemmQuick {
+				if !s.fits(v) {
+					continue
+				}
 				register(Case{Kernel: spec.Name, Shape: s.String(), Run: func(d *gpu.Device) (Comparison, error) {
 					return checkGemm(d, v, f16, s, false)
 				}})
 			}
 			for _, s := range gemmSD {
+				if !s.fits(v) {
+					continue
+				}
 				register(Case{Kernel: spec.Name, Shape: s.String(), Slow: true, Run: func(d *gpu.Device) (Comparison, error) {
 					return checkGemm(d, v, f16, s, true)
 				}})
 			}
 		}
 	}
+}
+
+// fits reports whether variant can run s ("tex" needs GemmTexFits).
+func (s gemmShape) fits(variant string) bool {
+	return variant != "tex" || kernels.GemmTexFits(kernels.NewGemmParams(s.batch, s.m, s.n, s.k, true, s.bias, s.res, s.act, false))
 }
 
 // gemmTol is the tolerance of a GEMM with inner size k on data of unit scale (see

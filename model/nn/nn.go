@@ -45,7 +45,7 @@ func (t Tensor) rows() (rows, rowLen int) {
 func (t Tensor) Bytes() int64 {
 	if t.F16 {
 		rows, rowLen := t.rows()
-		return int64(rows * (rowLen + 1) / 2 * 4)
+		return int64(rows * ((rowLen + 1) / 2) * 4)
 	}
 	return int64(4 * t.Numel())
 }

@@ -225,13 +225,13 @@ func (n *Net) Linear(x Tensor, l Linear, ep Epilogue, res Tensor) Tensor {
 	} else if !n.same("linear residual", res, y) {
 		return Tensor{}
 	}
-	variant := kernels.GemmVariant(n.isCPU(), "")
+	p := kernels.NewGemmParams(1, m, out, k, l.W.F16, l.B.Valid(), res.Valid(), act, true)
+	variant := kernels.GemmVariant(n.isCPU(), "", p)
 	spec, err := kernels.GemmKernel(variant, l.W.F16)
 	if err != nil {
 		n.Fail("linear", err)
 		return Tensor{}
 	}
-	p := kernels.NewGemmParams(1, m, out, k, l.W.F16, l.B.Valid(), res.Valid(), act, true)
 	n.dispatch(spec, gpu.Params(p), kernels.GemmGroups(variant, p), x, l.W, bias, r, y)
 	if ep == EpilogueQuickGELU {
 		return n.elementwise(kernels.QuickGelu, y, 0)
@@ -350,11 +350,14 @@ func (n *Net) gemmAttention(q, k, v Tensor, heads int) Tensor {
 	oh := n.Act(pairs, tq, dh)
 	chunk := max(1, min(pairs, scoreChunkBytes/(4*tq*tk)))
 	scores := n.Act(chunk, tq, tk)
-	variant := kernels.GemmVariant(n.isCPU(), "")
-	spec, err := kernels.GemmKernel(variant, false)
-	if err != nil {
-		n.Fail("attention", err)
-		return Tensor{}
+	gemm := func(p kernels.GemmParams, a, b, c Tensor) {
+		variant := kernels.GemmVariant(n.isCPU(), "", p)
+		spec, err := kernels.GemmKernel(variant, false)
+		if err != nil {
+			n.Fail("attention", err)
+			return
+		}
+		n.dispatch(spec, gpu.Params(p), kernels.GemmGroups(variant, p), a, b, a, a, c)
 	}
 	slice := func(x Tensor, p0, cnt, per int) Tensor {
 		return Tensor{ref: x.ref.Slice(int64(4*p0*per), int64(4*cnt*per)), Shape: []int{cnt * per}}
@@ -364,12 +367,12 @@ func (n *Net) gemmAttention(q, k, v Tensor, heads int) Tensor {
 		s := slice(scores, 0, cnt, tq*tk)
 		qk := kernels.NewGemmParams(cnt, tq, tk, dh, false, false, false, kernels.GemmActNone, false)
 		qs := slice(qh, p0, cnt, tq*dh)
-		n.dispatch(spec, gpu.Params(qk), kernels.GemmGroups(variant, qk), qs, slice(kh, p0, cnt, tk*dh), qs, qs, s)
+		gemm(qk, qs, slice(kh, p0, cnt, tk*dh), s)
 		g, stride := kernels.Groups1D(cnt * tq)
 		n.dispatch(kernels.Softmax, gpu.Params(kernels.SoftmaxParams{Rows: uint32(cnt * tq), Cols: uint32(tk), Stride: stride,
 			Scale: 1 / float32(math.Sqrt(float64(dh)))}), [3]uint32{g, 1, 1}, s, s)
 		pv := kernels.NewGemmParams(cnt, tq, dh, tk, false, false, false, kernels.GemmActNone, false)
-		n.dispatch(spec, gpu.Params(pv), kernels.GemmGroups(variant, pv), s, slice(vt, p0, cnt, dh*tk), s, s, slice(oh, p0, cnt, tq*dh))
+		gemm(pv, s, slice(vt, p0, cnt, dh*tk), slice(oh, p0, cnt, tq*dh))
 	}
 	o := n.Act(b, tq, width)
 	g, stride := kernels.Groups1D(o.Numel())

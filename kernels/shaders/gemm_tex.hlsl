@@ -1,0 +1,110 @@
+#ifndef __GEMM_TEX_HLSL__
+#define __GEMM_TEX_HLSL__
+
+
+#include "gemm.hlsl"
+[[vk::push_constant]] cbuffer PC { GemmParams P; };
+[[vk::binding(0, 0)]] Buffer<uint4> GemmTexA;
+[[vk::binding(1, 0)]] Buffer<uint4> GemmTexB;
+// sdgo:variant gemm_tex_f16 -DGEMM_F16=1
+#define GTM 32
+#define GTN 4
+#define GTH (GTN / 2)
+#define GTQ (GTM / 8)
+float4 GemmHalves(uint2 w) {
+	return float4(f16tof32(w.x), f16tof32(w.x >> 16), f16tof32(w.y), f16tof32(w.y >> 16));
+}
+[numthreads(8, 1, 1)]
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+	GemmParams p = P;
+	uint bz = gid.z;
+	bool geglu = p.Act == GemmActGeglu;
+	uint cols = geglu ? GTH : GTN;
+	uint n0 = gid.x * 8 * cols + lid.x;
+	uint ldb = GemmLdB(p);
+	uint boff[GTN]; // in texels
+	[unroll] for (uint j = 0; j < GTN; j++) {
+		uint jj = geglu ? (j % GTH) : j;
+		uint n = min(n0 + 8 * jj, p.N - 1);
+		uint row = (geglu && j >= GTH) ? n + p.N : n;
+		boff[j] = (bz * p.StrideB + row * ldb) >> 2;
+	}
+	uint m0 = gid.y * GTM;
+	uint aoff[GTQ]; // in texels
+	[unroll] for (uint q = 0; q < GTQ; q++) {
+		aoff[q] = (bz * p.StrideA + min(m0 + 8 * q + lid.x, p.M - 1) * p.K) >> 2;
+	}
+	float acc[GTM][GTN];
+	[unroll] for (uint i = 0; i < GTM; i++) {
+		[unroll] for (uint j = 0; j < GTN; j++) { acc[i][j] = 0; }
+	}
+	for (uint k = 0; k < p.K; k += 8) {
+		uint kt = k >> 2;
+		float4 a0[GTQ], a1[GTQ];
+		[unroll] for (uint q = 0; q < GTQ; q++) {
+			a0[q] = asfloat(GemmTexA[aoff[q] + kt]);
+			a1[q] = asfloat(GemmTexA[aoff[q] + kt + 1]);
+		}
+		float4 b0[GTN], b1[GTN];
+		[unroll] for (uint j = 0; j < GTN; j++) {
+#ifdef GEMM_F16
+			uint4 w = GemmTexB[boff[j] + (kt >> 1)];
+			b0[j] = GemmHalves(w.xy);
+			b1[j] = GemmHalves(w.zw);
+#else
+			b0[j] = asfloat(GemmTexB[boff[j] + kt]);
+			b1[j] = asfloat(GemmTexB[boff[j] + kt + 1]);
+#endif
+		}
+		[unroll] for (uint i = 0; i < GTM; i++) {
+			float4 x = WaveReadLaneAt(a0[i / 8], i % 8);
+			float4 y = WaveReadLaneAt(a1[i / 8], i % 8);
+			[unroll] for (uint j = 0; j < GTN; j++) {
+				float s = acc[i][j];
+				s = mad(x.x, b0[j].x, s);
+				s = mad(x.y, b0[j].y, s);
+				s = mad(x.z, b0[j].z, s);
+				s = mad(x.w, b0[j].w, s);
+				s = mad(y.x, b1[j].x, s);
+				s = mad(y.y, b1[j].y, s);
+				s = mad(y.z, b1[j].z, s);
+				s = mad(y.w, b1[j].w, s);
+				acc[i][j] = s;
+			}
+		}
+	}
+	// The bias is added here, once per column, not per element in GemmStore.
+	if ((p.Flags & GemmBias) != 0) {
+		[unroll] for (uint j = 0; j < GTN; j++) {
+			uint jj = geglu ? (j % GTH) : j;
+			uint n = min(n0 + 8 * jj, p.N - 1);
+			float bj = GemmBufBias[(geglu && j >= GTH) ? n + p.N : n];
+			[unroll] for (uint i = 0; i < GTM; i++) { acc[i][j] += bj; }
+		}
+		p.Flags &= ~GemmBias;
+	}
+	if (p.Act == GemmActNone && (p.Flags & GemmResidual) == 0) {
+		[unroll] for (uint i = 0; i < GTM; i++) {
+			[unroll] for (uint j = 0; j < GTN; j++) {
+				uint m = m0 + i;
+				uint n = n0 + 8 * j;
+				if (m < p.M && n < p.N) { GemmBufC[bz * p.StrideC + m * p.N + n] = acc[i][j]; }
+			}
+		}
+		return;
+	}
+	float outv[GTM * GTN];
+	[unroll] for (uint i = 0; i < GTM; i++) {
+		[unroll] for (uint j = 0; j < GTN; j++) { outv[i * GTN + j] = acc[i][j]; }
+	}
+	[loop] for (uint t = 0; t < GTM * cols; t++) {
+		uint i = t / cols;
+		uint j = t % cols;
+		uint m = m0 + i;
+		uint n = n0 + 8 * j;
+		if (m < p.M && n < p.N) {
+			GemmStore(p, bz, m, n, outv[i * GTN + j], geglu ? outv[i * GTN + j + GTH] : 0);
+		}
+	}
+}
+#endif // __GEMM_TEX_HLSL__
