@@ -262,6 +262,137 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 */
 //gosl: end conv_reg
 
+// The texel-fetch conv for CPU devices: gemm_tex's scheme (8 invocations, 32 output
+// pixels × 8·4 output channels, 16-byte texel fetches, subgroup broadcasts) on a
+// channels-last copy of the input, X [N][H][W][Cin] (NCHWToTokens of the NCHW
+// activations), and a tap-major weight, W [Cout][KH][KW][Cin] (ConvTapMajor), so that
+// for each tap the inner loop reads 8 consecutive input channels of a pixel and of a
+// weight row per fetch. Pixels whose tap falls in the padding read texel 0 times 0. It
+// needs Cin % 8 == 0 (ConvTexFits). The output is NCHW, as every conv writes it.
+
+//gosl: hlsl conv_tex
+/*
+#include "conv.hlsl"
+[[vk::push_constant]] cbuffer PC { ConvParams P; };
+[[vk::binding(0, 0)]] Buffer<uint4> ConvTexX;
+[[vk::binding(1, 0)]] Buffer<uint4> ConvTexW;
+// // sdgo:variant conv_tex_f16 -DCONV_F16=1
+#define CTM 32
+#define CTN 4
+#define CQ (CTM / 8)
+float4 ConvHalves(uint2 w) {
+	return float4(f16tof32(w.x), f16tof32(w.x >> 16), f16tof32(w.y), f16tof32(w.y >> 16));
+}
+[numthreads(8, 1, 1)]
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+	ConvParams p = P;
+	uint ldw = ConvLdW(p);
+	uint ctex = p.Cin >> 2; // texels per pixel of X
+	uint c0 = gid.x * 8 * CTN + lid.x;
+	uint woff[CTN]; // in words
+	[unroll] for (uint j = 0; j < CTN; j++) { woff[j] = min(c0 + 8 * j, p.Cout - 1) * ldw; }
+	uint npix = p.Rows * p.OW;
+	uint M = p.N * npix;
+	uint m0 = gid.y * CTM;
+	uint img[CQ];
+	int iy0[CQ];
+	int ix0[CQ];
+	[unroll] for (uint q = 0; q < CQ; q++) {
+		uint m = min(m0 + 8 * q + lid.x, M - 1);
+		uint r = m % npix;
+		img[q] = m / npix;
+		iy0[q] = int((p.OY0 + r / p.OW) * p.Stride) - int(p.PadT);
+		ix0[q] = int((r % p.OW) * p.Stride) - int(p.PadL);
+	}
+	float acc[CTM][CTN];
+	[unroll] for (uint i = 0; i < CTM; i++) { [unroll] for (uint j = 0; j < CTN; j++) { acc[i][j] = 0; } }
+	for (uint tap = 0; tap < p.KH * p.KW; tap++) {
+		uint ky = tap / p.KW;
+		uint kx = tap % p.KW;
+		uint xo[CQ]; // texel of channel 0 of the tap's input pixel (0 in the padding)
+		float vf[CQ];
+		[unroll] for (uint q = 0; q < CQ; q++) {
+			int iy = iy0[q] + int(ky);
+			int ix = ix0[q] + int(kx);
+			bool ok = iy >= 0 && ix >= 0 && iy < int(p.H) && ix < int(p.W);
+			xo[q] = ok ? ((img[q] * p.H + uint(iy)) * p.W + uint(ix)) * ctex : 0;
+			vf[q] = ok ? 1.0 : 0.0;
+		}
+		uint kt = tap * p.Cin; // weight column of (tap, channel 0)
+		for (uint ci = 0; ci < p.Cin; ci += 8) {
+			float4 a0[CQ], a1[CQ];
+			[unroll] for (uint q = 0; q < CQ; q++) {
+				a0[q] = asfloat(ConvTexX[xo[q] + (ci >> 2)]) * vf[q];
+				a1[q] = asfloat(ConvTexX[xo[q] + (ci >> 2) + 1]) * vf[q];
+			}
+			float4 b0[CTN], b1[CTN];
+			[unroll] for (uint j = 0; j < CTN; j++) {
+#ifdef CONV_F16
+				uint4 w = ConvTexW[(woff[j] + ((kt + ci) >> 1)) >> 2];
+				b0[j] = ConvHalves(w.xy);
+				b1[j] = ConvHalves(w.zw);
+#else
+				uint t = (woff[j] + kt + ci) >> 2;
+				b0[j] = asfloat(ConvTexW[t]);
+				b1[j] = asfloat(ConvTexW[t + 1]);
+#endif
+			}
+			[unroll] for (uint i = 0; i < CTM; i++) {
+				float4 x = WaveReadLaneAt(a0[i / 8], i % 8);
+				float4 y = WaveReadLaneAt(a1[i / 8], i % 8);
+				[unroll] for (uint j = 0; j < CTN; j++) {
+					float s = acc[i][j];
+					s = mad(x.x, b0[j].x, s);
+					s = mad(x.y, b0[j].y, s);
+					s = mad(x.z, b0[j].z, s);
+					s = mad(x.w, b0[j].w, s);
+					s = mad(y.x, b1[j].x, s);
+					s = mad(y.y, b1[j].y, s);
+					s = mad(y.z, b1[j].z, s);
+					s = mad(y.w, b1[j].w, s);
+					acc[i][j] = s;
+				}
+			}
+		}
+	}
+	// The bias is added once per channel; without a residual the stores are unrolled.
+	if ((p.Flags & ConvBias) != 0) {
+		[unroll] for (uint j = 0; j < CTN; j++) {
+			float bj = ConvBufBias[min(c0 + 8 * j, p.Cout - 1)];
+			[unroll] for (uint i = 0; i < CTM; i++) { acc[i][j] += bj; }
+		}
+		p.Flags &= ~ConvBias;
+	}
+	if ((p.Flags & ConvResidual) == 0) {
+		[unroll] for (uint i = 0; i < CTM; i++) {
+			uint m = m0 + i;
+			uint b = m / npix;
+			uint r = m % npix;
+			uint pix = (p.OY0 + r / p.OW) * p.OW + r % p.OW;
+			[unroll] for (uint j = 0; j < CTN; j++) {
+				uint co = c0 + 8 * j;
+				if (m < M && co < p.Cout) { ConvBufY[(b * p.Cout + co) * p.OH * p.OW + pix] = acc[i][j]; }
+			}
+		}
+		return;
+	}
+	float outv[CTM * CTN];
+	[unroll] for (uint i = 0; i < CTM; i++) { [unroll] for (uint j = 0; j < CTN; j++) { outv[i * CTN + j] = acc[i][j]; } }
+	[loop] for (uint t = 0; t < CTM * CTN; t++) {
+		uint i = t / CTN;
+		uint j = t % CTN;
+		uint m = m0 + i;
+		uint co = c0 + 8 * j;
+		if (m < M && co < p.Cout) {
+			uint b = m / npix;
+			uint r = m % npix;
+			ConvStore(p, b, co, p.OY0 + r / p.OW, r % p.OW, outv[t]);
+		}
+	}
+}
+*/
+//gosl: end conv_tex
+
 // The shared-memory conv for discrete GPUs: 256 invocations compute 64 output pixels ×
 // 64 output channels, 4×4 each, staging 16-deep slices of the implicit im2col matrix and
 // of the weight in groupshared memory.
@@ -337,28 +468,51 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 //gosl: end conv_tile
 
 var convVariants = map[string]tileVariant{
+	"tex":  {"conv_tex", 8, 32, 32, 1<<0 | 1<<1},
 	"reg":  {"conv_reg", 8, 32, 32, 0},
 	"tile": {"conv_tile", 256, 64, 64, 0},
 }
 
-// ConvVariants lists the conv variant names: "reg" (register tiles, 8 invocations; the
-// lavapipe winner) and "tile" (64×64 shared-memory tiles, 256 invocations, for GPUs).
-func ConvVariants() []string { return []string{"reg", "tile"} }
+// ConvVariants lists the conv variant names: "tex" (texel fetches from channels-last
+// input and a tap-major weight; the lavapipe winner where ConvTexFits), "reg" (register
+// tiles, 8 invocations, storage buffers; any shape) and "tile" (64×64 shared-memory
+// tiles, 256 invocations, for GPUs).
+func ConvVariants() []string { return []string{"tex", "reg", "tile"} }
 
-// ConvVariant picks the conv variant: override if set, else $SDGO_CONV_VARIANT if set,
-// else "reg" on CPU devices and "tile" on GPUs ("reg" needs subgroups of ≥ 8, as
-// GemmVariant's "reg").
-func ConvVariant(deviceIsCPU bool, override string) string {
+// ConvVariant picks the conv variant for a conv of cin input channels: override if set,
+// else $SDGO_CONV_VARIANT if set, else "tex" on CPU devices and "tile" on GPUs; "tex"
+// falls back to "reg" where cin does not fit it ("tex" and "reg" need subgroups of ≥ 8,
+// as GemmVariant's).
+func ConvVariant(deviceIsCPU bool, override string, cin int) string {
 	v := pickVariant("SDGO_CONV_VARIANT", deviceIsCPU, override)
-	if v == "tex" {
+	if v == "tex" && !ConvTexFits(cin) {
 		return "reg"
 	}
 	return v
 }
 
+// ConvTexFits reports whether the "tex" variant can run a conv of cin input channels:
+// 8 channels per fetch, so cin % 8 == 0 (every SD conv but the 3- and 4-channel
+// conv_in layers).
+func ConvTexFits(cin int) bool { return cin%8 == 0 }
+
+// ConvTapMajor reorders a [cout][cin][kh·kw] weight to the [cout][kh·kw][cin] order the
+// "tex" variant reads.
+func ConvTapMajor(w []float32, cout, cin, khw int) []float32 {
+	out := make([]float32, len(w))
+	for co := 0; co < cout; co++ {
+		for ci := 0; ci < cin; ci++ {
+			for t := 0; t < khw; t++ {
+				out[(co*khw+t)*cin+ci] = w[(co*cin+ci)*khw+t]
+			}
+		}
+	}
+	return out
+}
+
 // ConvKernel returns the Spec of a conv variant for fp32 or fp16 weights. Bindings: 0 X,
 // 1 W (weight words), 2 bias, 3 R (reads), 4 Y (written); unused bias or R must still be
-// bound to some tensor (e.g. X).
+// bound to some tensor (e.g. X). "tex" reads X channels-last and W tap-major (see there).
 func ConvKernel(variant string, f16 bool) (Spec, error) {
 	v, ok := convVariants[variant]
 	if !ok {
@@ -368,7 +522,7 @@ func ConvKernel(variant string, f16 bool) (Spec, error) {
 	if f16 {
 		name += "_f16"
 	}
-	return Spec{Name: name, Reads: 4, Writes: 1, ParamsSize: 64, Local: [3]uint32{v.local, 1, 1}}, nil
+	return Spec{Name: name, Reads: 4, Writes: 1, ParamsSize: 64, Local: [3]uint32{v.local, 1, 1}, Texels: v.texels}, nil
 }
 
 // ConvGroups returns the workgroup count of a conv variant for p.

@@ -62,6 +62,13 @@ var convQuick = []convShape{
 	{n: 1, cin: 5, h: 10, w: 12, cout: 7, k: 3, stride: 2, oh: 5, ow: 6, bias: true, note: "vae down"},
 	{n: 2, cin: 19, h: 6, w: 7, cout: 70, k: 1, stride: 1, bias: true, res: true},
 	{n: 1, cin: 6, h: 11, w: 8, cout: 9, k: 3, stride: 1, padT: 1, padL: 1, oy0: 4, rows: 5, bias: true},
+	// Cin a multiple of 8, for the texel kernels too
+	{n: 2, cin: 8, h: 9, w: 11, cout: 67, k: 3, stride: 1, padT: 1, padL: 1, bias: true, res: true},
+	{n: 1, cin: 16, h: 10, w: 9, cout: 17, k: 3, stride: 2, padT: 1, padL: 1, bias: true},
+	{n: 1, cin: 8, h: 10, w: 12, cout: 7, k: 3, stride: 2, oh: 5, ow: 6, bias: true, note: "vae down"},
+	{n: 2, cin: 24, h: 6, w: 7, cout: 70, k: 1, stride: 1, bias: true, res: true},
+	{n: 1, cin: 8, h: 11, w: 8, cout: 9, k: 3, stride: 1, padT: 1, padL: 1, oy0: 4, rows: 5, bias: true},
+	{n: 1, cin: 32, h: 5, w: 3, cout: 33, k: 3, stride: 1, padT: 1, padL: 1},
 }
 
 // convSD lists conv shapes of SD 1.5/2.1 at 512×512 (UNet at latent 64×64, VAE decoder and
@@ -101,17 +108,36 @@ func init() {
 		for _, f16 := range []bool{false, true} {
 			spec, _ := kernels.ConvKernel(v, f16)
 			for _, s := range convQuick {
+				if v == "tex" && !kernels.ConvTexFits(s.cin) {
+					continue
+				}
 				register(Case{Kernel: spec.Name, Shape: s.String(), Run: func(d *gpu.Device) (Comparison, error) {
 					return checkConv(d, v, f16, s, false)
 				}})
 			}
 			for _, s := range convSD {
+				if v == "tex" && !kernels.ConvTexFits(s.cin) {
+					continue
+				}
 				register(Case{Kernel: spec.Name, Shape: s.String(), Slow: true, Run: func(d *gpu.Device) (Comparison, error) {
 					return checkConv(d, v, f16, s, true)
 				}})
 			}
 		}
 	}
+}
+
+// channelsLast returns x [n][c][hw] as [n][hw][c].
+func channelsLast(x []float32, n, c, hw int) []float32 {
+	y := make([]float32, len(x))
+	for b := 0; b < n; b++ {
+		for ci := 0; ci < c; ci++ {
+			for t := 0; t < hw; t++ {
+				y[(b*hw+t)*c+ci] = x[(b*c+ci)*hw+t]
+			}
+		}
+	}
+	return y
 }
 
 // checkConv runs one conv case: X and R N(0,1), weights N(0, 1/K) (rounded to half for
@@ -139,13 +165,20 @@ func checkConv(d *gpu.Device, variant string, f16 bool, s convShape, sample bool
 	bias := randn(seed+2, s.cout, 0.5)
 	ylen := s.n * s.cout * int(p.OH*p.OW)
 	r := randn(seed+3, ylen, 1)
-	var words []uint32
-	if f16 {
-		words = kernels.PackF16Rows(w, s.cout, K)
-	} else {
-		words = kernels.F32Words(w)
+	// "tex" reads channels-last X and a tap-major weight.
+	xin, win := x, w
+	if variant == "tex" {
+		xin = channelsLast(x, s.n, s.cin, s.h*s.w)
+		win = kernels.ConvTapMajor(w, s.cout, s.cin, s.k*s.k)
 	}
-	tx, err := upload(d, x)
+	pack := func(w []float32) []uint32 {
+		if f16 {
+			return kernels.PackF16Rows(w, s.cout, K)
+		}
+		return kernels.F32Words(w)
+	}
+	words := pack(win)
+	tx, err := upload(d, xin)
 	if err != nil {
 		return Comparison{}, err
 	}
@@ -180,6 +213,9 @@ func checkConv(d *gpu.Device, variant string, f16 bool, s convShape, sample bool
 	// through the residual binding (R = Y).
 	xBytes := int64(4 * s.cin * s.h * s.w)
 	parts := int((int64(s.n)*xBytes + d.Info.MaxStorageBufferRange - 1) / d.Info.MaxStorageBufferRange)
+	if variant == "tex" && int64(s.n)*xBytes/16 <= d.Info.MaxTexelElements {
+		parts = 1 // X is a texel buffer, not bound by the storage range
+	}
 	if parts <= 1 {
 		err = runOnce(d, gpu.Dispatch{Kernel: kern,
 			Bindings: []gpu.Binding{gpu.Bind(tx), gpu.Bind(tw), gpu.Bind(tb), gpu.Bind(tr), gpu.Bind(ty)},
@@ -262,7 +298,7 @@ func checkConv(d *gpu.Device, variant string, f16 bool, s convShape, sample bool
 		}
 	}
 	cpuFull := make([]float32, ylen)
-	kernels.ConvCPUAt(p, x, words, bias, r, cpuFull, cpuAt)
+	kernels.ConvCPUAt(p, x, pack(w), bias, r, cpuFull, cpuAt)
 	got := make([]float32, len(at))
 	cpu := make([]float32, len(at))
 	want := make([]float64, len(at))

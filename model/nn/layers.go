@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"github.com/sdgo/sdgo/kernels"
 	"sort"
 
 	"github.com/sdgo/sdgo/model/weights"
@@ -15,6 +16,8 @@ type Conv struct {
 	W, B                   Tensor
 	Stride                 int
 	PadT, PadL, PadB, PadR int
+	// TapMajor: W is stored [out, k, k, in], for the "tex" conv kernel.
+	TapMajor bool
 }
 
 // Norm is the affine part of a group or layer norm: gain G and bias B.
@@ -48,7 +51,11 @@ func (n *Net) LoadLinear(w *weights.Weights, prefix string) Linear {
 // LoadConv loads a convolution with a square kernel, the given stride and symmetric
 // padding. A [out, in] linear weight is taken as a 1x1 kernel.
 func (n *Net) LoadConv(w *weights.Weights, prefix string, stride, pad int) Conv {
-	c := Conv{W: n.Param(w, prefix+".weight"), B: n.Param(w, prefix+".bias"), Stride: stride, PadT: pad, PadL: pad, PadB: pad, PadR: pad}
+	c := Conv{Stride: stride, PadT: pad, PadL: pad, PadB: pad, PadR: pad}
+	if src, err := w.Tensor(prefix + ".weight"); err == nil && len(src.Shape) >= 2 {
+		c.TapMajor = kernels.ConvVariant(n.isCPU(), "", src.Shape[1]) == "tex"
+	}
+	c.W, c.B = n.param(w, prefix+".weight", c.TapMajor), n.Param(w, prefix+".bias")
 	if n.err != nil {
 		return c
 	}

@@ -265,13 +265,21 @@ func (n *Net) Conv2d(x Tensor, c Conv, res Tensor) Tensor {
 	} else if !n.same("conv residual", res, y) {
 		return Tensor{}
 	}
-	variant := kernels.ConvVariant(n.isCPU(), "")
+	variant := kernels.ConvVariant(n.isCPU(), "", cin)
+	if c.TapMajor != (variant == "tex") {
+		n.Failf("conv: the weights were loaded for another conv kernel than %q (was SDGO_CONV_VARIANT changed after loading?)", variant)
+		return Tensor{}
+	}
 	spec, err := kernels.ConvKernel(variant, c.W.F16)
 	if err != nil {
 		n.Fail("conv", err)
 		return Tensor{}
 	}
-	n.dispatch(spec, gpu.Params(p), kernels.ConvGroups(variant, p), x, c.W, bias, r, y)
+	in := x
+	if c.TapMajor {
+		in = n.ToTokens(x) // channels-last
+	}
+	n.dispatch(spec, gpu.Params(p), kernels.ConvGroups(variant, p), in, c.W, bias, r, y)
 	return y
 }
 

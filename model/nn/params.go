@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/sdgo/sdgo/gpu"
+	"github.com/sdgo/sdgo/kernels"
 	"github.com/sdgo/sdgo/model/safetensors"
 	"github.com/sdgo/sdgo/model/weights"
 )
@@ -17,6 +18,12 @@ const uploadChunk = 1 << 20
 // kernels (rank ≥ 2) are stored as fp16 when the net is in fp16 mode; vectors (biases,
 // norm gains) always as fp32.
 func (n *Net) Param(w *weights.Weights, name string, shape ...int) Tensor {
+	return n.param(w, name, false, shape...)
+}
+
+// param is Param; tapMajor stores a [out, in, kh, kw] convolution kernel as
+// [out, kh, kw, in] (kernels.ConvTapMajor), the order the "tex" conv reads.
+func (n *Net) param(w *weights.Weights, name string, tapMajor bool, shape ...int) Tensor {
 	if n.err != nil {
 		return Tensor{}
 	}
@@ -46,6 +53,24 @@ func (n *Net) Param(w *weights.Weights, name string, shape ...int) Tensor {
 		readF16 = func(d []uint16, start int) error {
 			for i := range d {
 				d[i] = safetensors.FloatToHalf(merged[start+i])
+			}
+			return nil
+		}
+	}
+	if tapMajor && len(t.Shape) == 4 && t.Shape[2]*t.Shape[3] > 1 {
+		vals, err := src.Float32()
+		if err == nil && n.LoRA != nil && n.LoRA.Touches(w.Component, name) {
+			_, err = n.LoRA.Apply(w.Component, name, vals)
+		}
+		if err != nil {
+			n.Fail("load", err)
+			return Tensor{}
+		}
+		vals = kernels.ConvTapMajor(vals, t.Shape[0], t.Shape[1], t.Shape[2]*t.Shape[3])
+		readF32 = func(d []float32, start int) error { copy(d, vals[start:]); return nil }
+		readF16 = func(d []uint16, start int) error {
+			for i := range d {
+				d[i] = safetensors.FloatToHalf(vals[start+i])
 			}
 			return nil
 		}

@@ -1,0 +1,123 @@
+#ifndef __CONV_TEX_HLSL__
+#define __CONV_TEX_HLSL__
+
+
+#include "conv.hlsl"
+[[vk::push_constant]] cbuffer PC { ConvParams P; };
+[[vk::binding(0, 0)]] Buffer<uint4> ConvTexX;
+[[vk::binding(1, 0)]] Buffer<uint4> ConvTexW;
+// sdgo:variant conv_tex_f16 -DCONV_F16=1
+#define CTM 32
+#define CTN 4
+#define CQ (CTM / 8)
+float4 ConvHalves(uint2 w) {
+	return float4(f16tof32(w.x), f16tof32(w.x >> 16), f16tof32(w.y), f16tof32(w.y >> 16));
+}
+[numthreads(8, 1, 1)]
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+	ConvParams p = P;
+	uint ldw = ConvLdW(p);
+	uint ctex = p.Cin >> 2; // texels per pixel of X
+	uint c0 = gid.x * 8 * CTN + lid.x;
+	uint woff[CTN]; // in words
+	[unroll] for (uint j = 0; j < CTN; j++) { woff[j] = min(c0 + 8 * j, p.Cout - 1) * ldw; }
+	uint npix = p.Rows * p.OW;
+	uint M = p.N * npix;
+	uint m0 = gid.y * CTM;
+	uint img[CQ];
+	int iy0[CQ];
+	int ix0[CQ];
+	[unroll] for (uint q = 0; q < CQ; q++) {
+		uint m = min(m0 + 8 * q + lid.x, M - 1);
+		uint r = m % npix;
+		img[q] = m / npix;
+		iy0[q] = int((p.OY0 + r / p.OW) * p.Stride) - int(p.PadT);
+		ix0[q] = int((r % p.OW) * p.Stride) - int(p.PadL);
+	}
+	float acc[CTM][CTN];
+	[unroll] for (uint i = 0; i < CTM; i++) { [unroll] for (uint j = 0; j < CTN; j++) { acc[i][j] = 0; } }
+	for (uint tap = 0; tap < p.KH * p.KW; tap++) {
+		uint ky = tap / p.KW;
+		uint kx = tap % p.KW;
+		uint xo[CQ]; // texel of channel 0 of the tap's input pixel (0 in the padding)
+		float vf[CQ];
+		[unroll] for (uint q = 0; q < CQ; q++) {
+			int iy = iy0[q] + int(ky);
+			int ix = ix0[q] + int(kx);
+			bool ok = iy >= 0 && ix >= 0 && iy < int(p.H) && ix < int(p.W);
+			xo[q] = ok ? ((img[q] * p.H + uint(iy)) * p.W + uint(ix)) * ctex : 0;
+			vf[q] = ok ? 1.0 : 0.0;
+		}
+		uint kt = tap * p.Cin; // weight column of (tap, channel 0)
+		for (uint ci = 0; ci < p.Cin; ci += 8) {
+			float4 a0[CQ], a1[CQ];
+			[unroll] for (uint q = 0; q < CQ; q++) {
+				a0[q] = asfloat(ConvTexX[xo[q] + (ci >> 2)]) * vf[q];
+				a1[q] = asfloat(ConvTexX[xo[q] + (ci >> 2) + 1]) * vf[q];
+			}
+			float4 b0[CTN], b1[CTN];
+			[unroll] for (uint j = 0; j < CTN; j++) {
+#ifdef CONV_F16
+				uint4 w = ConvTexW[(woff[j] + ((kt + ci) >> 1)) >> 2];
+				b0[j] = ConvHalves(w.xy);
+				b1[j] = ConvHalves(w.zw);
+#else
+				uint t = (woff[j] + kt + ci) >> 2;
+				b0[j] = asfloat(ConvTexW[t]);
+				b1[j] = asfloat(ConvTexW[t + 1]);
+#endif
+			}
+			[unroll] for (uint i = 0; i < CTM; i++) {
+				float4 x = WaveReadLaneAt(a0[i / 8], i % 8);
+				float4 y = WaveReadLaneAt(a1[i / 8], i % 8);
+				[unroll] for (uint j = 0; j < CTN; j++) {
+					float s = acc[i][j];
+					s = mad(x.x, b0[j].x, s);
+					s = mad(x.y, b0[j].y, s);
+					s = mad(x.z, b0[j].z, s);
+					s = mad(x.w, b0[j].w, s);
+					s = mad(y.x, b1[j].x, s);
+					s = mad(y.y, b1[j].y, s);
+					s = mad(y.z, b1[j].z, s);
+					s = mad(y.w, b1[j].w, s);
+					acc[i][j] = s;
+				}
+			}
+		}
+	}
+	// The bias is added once per channel; without a residual the stores are unrolled.
+	if ((p.Flags & ConvBias) != 0) {
+		[unroll] for (uint j = 0; j < CTN; j++) {
+			float bj = ConvBufBias[min(c0 + 8 * j, p.Cout - 1)];
+			[unroll] for (uint i = 0; i < CTM; i++) { acc[i][j] += bj; }
+		}
+		p.Flags &= ~ConvBias;
+	}
+	if ((p.Flags & ConvResidual) == 0) {
+		[unroll] for (uint i = 0; i < CTM; i++) {
+			uint m = m0 + i;
+			uint b = m / npix;
+			uint r = m % npix;
+			uint pix = (p.OY0 + r / p.OW) * p.OW + r % p.OW;
+			[unroll] for (uint j = 0; j < CTN; j++) {
+				uint co = c0 + 8 * j;
+				if (m < M && co < p.Cout) { ConvBufY[(b * p.Cout + co) * p.OH * p.OW + pix] = acc[i][j]; }
+			}
+		}
+		return;
+	}
+	float outv[CTM * CTN];
+	[unroll] for (uint i = 0; i < CTM; i++) { [unroll] for (uint j = 0; j < CTN; j++) { outv[i * CTN + j] = acc[i][j]; } }
+	[loop] for (uint t = 0; t < CTM * CTN; t++) {
+		uint i = t / CTN;
+		uint j = t % CTN;
+		uint m = m0 + i;
+		uint co = c0 + 8 * j;
+		if (m < M && co < p.Cout) {
+			uint b = m / npix;
+			uint r = m % npix;
+			ConvStore(p, b, co, p.OY0 + r / p.OW, r % p.OW, outv[t]);
+		}
+	}
+}
+#endif // __CONV_TEX_HLSL__
