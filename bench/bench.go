@@ -52,6 +52,7 @@ type Report struct {
 	Load           time.Duration
 	Stages         []Stage
 	UNetKernels    map[int][]gpu.KernelTime // per size: device time per kernel of one warm UNet evaluation
+	DecodeKernels  map[int][]gpu.KernelTime // per size: device time per kernel of one VAE decode
 	// UNetHostPerCall is, per size, the time of a sampling step outside the UNet's
 	// replay: timestep upload, the sampler's ops, progress (the per-step CPU side).
 	UNetHostPerCall map[int]time.Duration
@@ -112,7 +113,7 @@ func Run(o Options) (*Report, error) {
 	}
 	defer d.Close()
 	r := &Report{Device: d.Info.Name, Driver: d.Info.Driver, Date: time.Now().UTC().Format(time.RFC3339), Checkpoint: path,
-		UNetKernels: map[int][]gpu.KernelTime{}, UNetHostPerCall: map[int]time.Duration{}, Plans: map[int]pipeline.MemoryPlan{}}
+		UNetKernels: map[int][]gpu.KernelTime{}, DecodeKernels: map[int][]gpu.KernelTime{}, UNetHostPerCall: map[int]time.Duration{}, Plans: map[int]pipeline.MemoryPlan{}}
 	began := time.Now()
 	p, err := pipeline.Load(d, path, pipeline.Options{Options: weights.Options{Config: o.Config}})
 	if err != nil {
@@ -164,12 +165,9 @@ func (o *Options) measureSize(p *pipeline.Pipeline, sched sampler.Config, size i
 	if err != nil {
 		return err
 	}
-	var device time.Duration
-	for _, k := range prof.UNetKernels {
-		device += k.Total
-	}
-	sort.Slice(prof.UNetKernels, func(i, j int) bool { return prof.UNetKernels[i].Total > prof.UNetKernels[j].Total })
-	r.UNetKernels[size] = prof.UNetKernels
+	device := totalTime(prof.UNetKernels)
+	r.UNetKernels[size] = byTime(prof.UNetKernels)
+	r.DecodeKernels[size] = byTime(prof.DecodeKernels)
 	warm, err := run(o.Steps, false)
 	if err != nil {
 		return err
@@ -216,14 +214,18 @@ func (r *Report) Table() string {
 		}
 		fmt.Fprintf(&b, "%-26s %6d %12s %12.2f\n", s.Name, s.Size, first, s.Warm.Seconds())
 	}
-	for _, size := range sortedKeys(r.UNetKernels) {
-		var total time.Duration
-		for _, k := range r.UNetKernels[size] {
-			total += k.Total
-		}
-		fmt.Fprintf(&b, "\nUNet evaluation at %d px, device time by kernel (timed run with a barrier per dispatch: total %.2f s); rest of each sampling step %.1f ms:\n", size, total.Seconds(), float64(r.UNetHostPerCall[size].Microseconds())/1000)
-		for _, k := range r.UNetKernels[size] {
+	kernelTable := func(ks []gpu.KernelTime) {
+		total := totalTime(ks)
+		for _, k := range ks {
 			fmt.Fprintf(&b, "  %-24s %5d dispatches %8.3f s %5.1f%%\n", k.Name, k.Dispatches, k.Total.Seconds(), 100*k.Total.Seconds()/total.Seconds())
+		}
+	}
+	for _, size := range sortedKeys(r.UNetKernels) {
+		fmt.Fprintf(&b, "\nUNet evaluation at %d px, device time by kernel (timed run with a barrier per dispatch: total %.2f s); rest of each sampling step %.1f ms:\n", size, totalTime(r.UNetKernels[size]).Seconds(), float64(r.UNetHostPerCall[size].Microseconds())/1000)
+		kernelTable(r.UNetKernels[size])
+		if ks := r.DecodeKernels[size]; len(ks) > 0 {
+			fmt.Fprintf(&b, "\nVAE decode at %d px, device time by kernel (total %.2f s):\n", size, totalTime(ks).Seconds())
+			kernelTable(ks)
 		}
 	}
 	mib := func(v int64) float64 { return float64(v) / (1 << 20) }
@@ -234,6 +236,21 @@ func (r *Report) Table() string {
 	}
 	fmt.Fprintf(&b, "\npeak device memory %.0f MiB, peak host RSS %.0f MiB\n", mib(r.PeakDeviceBytes), mib(r.PeakRSSBytes))
 	return b.String()
+}
+
+// totalTime sums the kernels' device times.
+func totalTime(ks []gpu.KernelTime) time.Duration {
+	var t time.Duration
+	for _, k := range ks {
+		t += k.Total
+	}
+	return t
+}
+
+// byTime sorts ks by device time, largest first, and returns it.
+func byTime(ks []gpu.KernelTime) []gpu.KernelTime {
+	sort.Slice(ks, func(i, j int) bool { return ks[i].Total > ks[j].Total })
+	return ks
 }
 
 func sortedKeys[V any](m map[int]V) []int {

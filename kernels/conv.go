@@ -496,10 +496,10 @@ func ConvVariant(deviceIsCPU bool, override string, cin int) string {
 // conv_in layers).
 func ConvTexFits(cin int) bool { return cin%8 == 0 }
 
-// ConvTapMajor reorders a [cout][cin][kh·kw] weight to the [cout][kh·kw][cin] order the
-// "tex" variant reads.
-func ConvTapMajor(w []float32, cout, cin, khw int) []float32 {
-	out := make([]float32, len(w))
+// ConvTapMajor reorders a [cout][cin][kh·kw] weight (or whole rows of one) to the
+// [cout][kh·kw][cin] order the "tex" variant reads.
+func ConvTapMajor[T any](w []T, cout, cin, khw int) []T {
+	out := make([]T, len(w))
 	for co := 0; co < cout; co++ {
 		for ci := 0; ci < cin; ci++ {
 			for t := 0; t < khw; t++ {

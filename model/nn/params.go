@@ -58,22 +58,8 @@ func (n *Net) param(w *weights.Weights, name string, tapMajor bool, shape ...int
 		}
 	}
 	if tapMajor && len(t.Shape) == 4 && t.Shape[2]*t.Shape[3] > 1 {
-		vals, err := src.Float32()
-		if err == nil && n.LoRA != nil && n.LoRA.Touches(w.Component, name) {
-			_, err = n.LoRA.Apply(w.Component, name, vals)
-		}
-		if err != nil {
-			n.Fail("load", err)
-			return Tensor{}
-		}
-		vals = kernels.ConvTapMajor(vals, t.Shape[0], t.Shape[1], t.Shape[2]*t.Shape[3])
-		readF32 = func(d []float32, start int) error { copy(d, vals[start:]); return nil }
-		readF16 = func(d []uint16, start int) error {
-			for i := range d {
-				d[i] = safetensors.FloatToHalf(vals[start+i])
-			}
-			return nil
-		}
+		cin, khw := t.Shape[1], t.Shape[2]*t.Shape[3]
+		readF32, readF16 = tapMajorRows(readF32, cin, khw), tapMajorRows(readF16, cin, khw)
 	}
 	if t.F16 {
 		err = uploadF16(dst, t, readF16)
@@ -87,6 +73,21 @@ func (n *Net) param(w *weights.Weights, name string, tapMajor bool, shape ...int
 	src.Evict() // the device has it now: keep the checkpoint's pages out of RSS
 	t.ref = gpu.TensorRef(dst)
 	return t
+}
+
+// tapMajorRows wraps the reader of a [out, in, k, k] kernel so that it reads the
+// [out, k, k, in] order (kernels.ConvTapMajor), a few whole rows at a time.
+func tapMajorRows[T any](read func([]T, int) error, cin, khw int) func([]T, int) error {
+	k := cin * khw
+	return func(d []T, start int) error {
+		r0, r1 := start/k, (start+len(d)+k-1)/k
+		rows := make([]T, (r1-r0)*k)
+		if err := read(rows, r0*k); err != nil {
+			return err
+		}
+		copy(d, kernels.ConvTapMajor(rows, r1-r0, cin, khw)[start-r0*k:])
+		return nil
+	}
 }
 
 // uploadF32 writes total values read chunk by chunk.

@@ -41,8 +41,9 @@ type Request struct {
 	// VAETiling encodes and decodes in overlapping tiles (automatic when the image would
 	// not fit the device's storage-buffer range).
 	VAETiling bool
-	// Profile times every UNet dispatch with timestamp queries (Result.UNetKernels);
-	// it adds a barrier between dispatches, so it is for measuring, not for speed.
+	// Profile times every UNet and VAE-decoder dispatch with timestamp queries
+	// (Result.UNetKernels, Result.DecodeKernels); it adds a barrier between
+	// dispatches, so it is for measuring, not for speed.
 	Profile bool
 	// Progress is called after each stage and each sampling step.
 	Progress func(Progress)
@@ -67,6 +68,8 @@ type Result struct {
 	PeakDeviceBytes int64
 	// UNetKernels is the device time per kernel over all UNet evaluations (Profile).
 	UNetKernels []gpu.KernelTime
+	// DecodeKernels is the device time per kernel of the VAE decode (Profile).
+	DecodeKernels []gpu.KernelTime
 	// UNetCalls is the number of UNet evaluations; UNetWall their wall time.
 	UNetCalls int
 	UNetWall  time.Duration

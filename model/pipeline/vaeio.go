@@ -182,7 +182,7 @@ func (g *generation) newTileDecoder(th, tw int) (*tileDecoder, error) {
 	n := g.p.params
 	n.Begin()
 	n.Output(g.p.vae.Decode(n, n.External(d.in, 1, 4, th, tw), nil), d.out)
-	if d.c, err = n.Compile(false); err != nil {
+	if d.c, err = n.Compile(g.r.Profile); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -234,6 +234,9 @@ func (d *tileDecoder) decodeImage(g *generation, lat []float32) ([]float32, erro
 		}
 		if err := d.c.Run(); err != nil {
 			return nil, err
+		}
+		if g.r.Profile {
+			g.res.DecodeKernels = addKernelTimes(g.res.DecodeKernels, d.c.Timings())
 		}
 		return d.out.Float32s()
 	})
