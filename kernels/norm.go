@@ -35,8 +35,8 @@ func GroupNormThreads(m int) uint32 {
 	return uint32(t)
 }
 
-// NewGroupNormParams fills GroupNormParams for x [b, c, hw] with g groups; act is
-// GroupNormNoAct or GroupNormSilu. Stride is left for the caller (see GroupNormGroups).
+// NewGroupNormParams fills GroupNormParams for x [b, c, hw] with g groups; act is a set
+// of GroupNormSilu and GroupNormTokens. Stride is left for the caller (see GroupNormGroups).
 func NewGroupNormParams(b, c, hw, g int, eps float32, act uint32) GroupNormParams {
 	return GroupNormParams{B: uint32(b), C: uint32(c), HW: uint32(hw), G: uint32(g),
 		T: GroupNormThreads(c / g * hw), Eps: eps, Act: act}
@@ -53,11 +53,6 @@ func GroupNormGroups(p GroupNormParams) (groups, strides [3]uint32, partFloats, 
 	return groups, strides, bg * int(p.T) * 2, bg * 2
 }
 
-// Activation codes of GroupNormParams.Act.
-const (
-	GroupNormNoAct uint32 = 0
-	GroupNormSilu  uint32 = 1
-)
 
 //gosl: start cpuonly
 
@@ -68,6 +63,16 @@ var LnX, LnGamma, LnBeta, LnY []float32
 //gosl: end cpuonly
 
 //gosl: start gnparams
+
+// Flags of GroupNormParams.Act.
+const (
+	GroupNormNoAct uint32 = 0
+	// GroupNormSilu fuses y = silu(norm(x)).
+	GroupNormSilu uint32 = 1
+	// GroupNormTokens writes y channels-last, [B, HW, C] (the layout of transformer
+	// tokens and of the "tex" conv's input), instead of [B, C, HW]; y must not alias x.
+	GroupNormTokens uint32 = 2
+)
 
 // GroupNormParams are the push constants of the three GroupNorm kernels.
 type GroupNormParams struct {
@@ -83,7 +88,7 @@ type GroupNormParams struct {
 	Stride uint32
 	// Eps is added to the variance (1e-5 UNet, 1e-6 VAE).
 	Eps float32
-	// Act is GroupNormNoAct or GroupNormSilu (fused y = silu(norm(x))).
+	// Act is a set of GroupNormSilu and GroupNormTokens (GroupNormNoAct: neither).
 	Act uint32
 }
 
@@ -181,10 +186,15 @@ func GnApplyAt(p *GroupNormParams, i uint32) {
 	bg := i / m
 	c := (i / p.HW) % p.C
 	y := (GnXa[i]-GnStatIn[2*bg])*GnStatIn[2*bg+1]*GnGamma[c] + GnBeta[c]
-	if p.Act == 1 {
+	if (p.Act & GroupNormSilu) != 0 {
 		y = SiluAct(y)
 	}
-	GnY[i] = y
+	o := i
+	if (p.Act & GroupNormTokens) != 0 {
+		b := i / (p.C * p.HW)
+		o = (b*p.HW+i%p.HW)*p.C + c
+	}
+	GnY[o] = y
 }
 
 //gosl: end gnapply

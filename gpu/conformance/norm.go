@@ -25,10 +25,15 @@ func init() {
 		{2, 320, 64, 64, 1e-5, kernels.GroupNormSilu, 0, true, 3e-6},
 		{2, 1280, 8, 8, 1e-5, kernels.GroupNormNoAct, 0, true, 2e-6},
 		{1, 128, 512, 512, 1e-6, kernels.GroupNormSilu, 3, true, 1e-5},
+		{2, 64, 5, 7, 1e-5, kernels.GroupNormTokens, 0, false, 2e-6},
+		{1, 96, 9, 9, 1e-6, kernels.GroupNormSilu | kernels.GroupNormTokens, 0, false, 2e-6},
 	} {
 		name := "groupnorm"
-		if s.act == kernels.GroupNormSilu {
-			name = "groupnorm+silu"
+		if s.act&kernels.GroupNormSilu != 0 {
+			name += "+silu"
+		}
+		if s.act&kernels.GroupNormTokens != 0 {
+			name += "→tokens"
 		}
 		shape := fmt.Sprintf("%dx%dx%dx%d eps%g", s.b, s.c, s.h, s.w, s.eps)
 		if s.offset != 0 {
@@ -129,8 +134,11 @@ func checkGroupNorm(d *gpu.Device, b, c, hw int, eps float32, act uint32, offset
 			i := bg*m + j
 			ch := (i / hw) % c
 			y := (float64(xs[j])-mean)*rstd*float64(gamma[ch]) + float64(beta[ch])
-			if act == kernels.GroupNormSilu {
+			if act&kernels.GroupNormSilu != 0 {
 				y = y / (1 + math.Exp(-y))
+			}
+			if act&kernels.GroupNormTokens != 0 {
+				i = (i/(c*hw)*hw+i%hw)*c + ch // channels-last
 			}
 			want[i] = y
 		}

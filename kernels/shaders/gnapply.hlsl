@@ -16,9 +16,14 @@ void GnApplyAt(inout GroupNormParams p, uint i) {
 	uint bg = i / m;
 	uint c = (i / p.HW) % p.C;
 	float y = (GnXa[i]-GnStatIn[2*bg])*GnStatIn[2*bg+1]*GnGamma[c] + GnBeta[c];
-	if (p.Act == 1) {
+	if ((p.Act & GroupNormSilu) != 0) {
 		y = SiluAct(y);
 	}
-	GnY[i] = y;
+	uint o = i;
+	if ((p.Act & GroupNormTokens) != 0) {
+		uint b = i / (p.C * p.HW);
+		o = (b*p.HW+i%p.HW)*p.C + c;
+	}
+	GnY[o] = y;
 }
 #endif // __GNAPPLY_HLSL__

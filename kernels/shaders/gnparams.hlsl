@@ -2,6 +2,17 @@
 #define __GNPARAMS_HLSL__
 
 
+// Flags of GroupNormParams.Act.
+
+static const uint GroupNormNoAct = 0;
+
+// GroupNormSilu fuses y = silu(norm(x)).
+static const uint GroupNormSilu = 1;
+
+// GroupNormTokens writes y channels-last, [B, HW, C] (the layout of transformer
+// tokens and of the "tex" conv's input), instead of [B, C, HW]; y must not alias x.
+static const uint GroupNormTokens = 2;
+
 // GroupNormParams are the push constants of the three GroupNorm kernels.
 struct GroupNormParams {
 	// B, C, HW: x is [B, C, HW] (NCHW with HW = H·W).
@@ -16,7 +27,7 @@ struct GroupNormParams {
 	uint Stride;
 	// Eps is added to the variance (1e-5 UNet, 1e-6 VAE).
 	float Eps;
-	// Act is GroupNormNoAct or GroupNormSilu (fused y = silu(norm(x))).
+	// Act is a set of GroupNormSilu and GroupNormTokens (GroupNormNoAct: neither).
 	uint Act;
 };
 

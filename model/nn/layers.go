@@ -68,6 +68,16 @@ func (n *Net) LoadConv(w *weights.Weights, prefix string, stride, pad int) Conv 
 	return c
 }
 
+// AsLinear returns a 1×1 convolution (stride 1, no padding) as the linear it is on
+// tokens [B, H·W, C]: a [out, in, 1, 1] kernel is the [out, in] weight.
+func (c Conv) AsLinear() Linear {
+	l := Linear{W: c.W, B: c.B}
+	if len(c.W.Shape) == 4 {
+		l.W.Shape = c.W.Shape[:2:2]
+	}
+	return l
+}
+
 // LoadNorm loads prefix.weight (gain) and prefix.bias.
 func (n *Net) LoadNorm(w *weights.Weights, prefix string) Norm {
 	return Norm{G: n.Param(w, prefix+".weight"), B: n.Param(w, prefix+".bias")}

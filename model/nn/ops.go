@@ -144,6 +144,21 @@ func (n *Net) TimestepEmbedding(t Tensor, dim int) Tensor {
 // GroupNorm normalises x [B, C, H, W] over groups of channels, applies the affine,
 // and optionally SiLU.
 func (n *Net) GroupNorm(x Tensor, nrm Norm, groups int, eps float32, silu bool) Tensor {
+	act := kernels.GroupNormNoAct
+	if silu {
+		act = kernels.GroupNormSilu
+	}
+	return n.groupNorm(x, nrm, groups, eps, act)
+}
+
+// GroupNormTokens is GroupNorm (without SiLU) written as tokens [B, H·W, C]: the
+// transformer's norm and ToTokens in one pass.
+func (n *Net) GroupNormTokens(x Tensor, nrm Norm, groups int, eps float32) Tensor {
+	return n.groupNorm(x, nrm, groups, eps, kernels.GroupNormTokens)
+}
+
+// groupNorm is GroupNorm with kernel flags act (kernels.GroupNormSilu, GroupNormTokens).
+func (n *Net) groupNorm(x Tensor, nrm Norm, groups int, eps float32, act uint32) Tensor {
 	if n.err != nil {
 		return Tensor{}
 	}
@@ -153,13 +168,12 @@ func (n *Net) GroupNorm(x Tensor, nrm Norm, groups int, eps float32, silu bool) 
 		n.Failf("group norm: %d channels, %d groups, gain of %d", c, groups, nrm.G.Numel())
 		return Tensor{}
 	}
-	act := kernels.GroupNormNoAct
-	if silu {
-		act = kernels.GroupNormSilu
-	}
 	p := kernels.NewGroupNormParams(b, c, hw, groups, eps, act)
 	grid, strides, partFloats, statFloats := kernels.GroupNormGroups(p)
 	part, stat, y := n.Act(partFloats), n.Act(statFloats), n.Act(x.Shape...)
+	if act&kernels.GroupNormTokens != 0 {
+		y = n.Act(b, hw, c)
+	}
 	for i, step := range []struct {
 		spec kernels.Spec
 		ts   []Tensor
@@ -248,7 +262,37 @@ func (n *Net) Conv2d(x Tensor, c Conv, res Tensor) Tensor {
 		n.Failf("conv: input %v, weight %v", x.Shape, c.W.Shape)
 		return Tensor{}
 	}
-	b, cin, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	in := x
+	if c.TapMajor {
+		in = n.ToTokens(x) // the "tex" conv reads channels-last input
+	}
+	return n.conv(in, x.Shape, c, res)
+}
+
+// NormConv returns conv(silu(groupnorm(x))) + bias + res, the ResNet block's
+// norm → SiLU → conv, with the norm writing the channels-last input the "tex" conv
+// reads directly.
+func (n *Net) NormConv(x Tensor, nrm Norm, groups int, eps float32, c Conv, res Tensor) Tensor {
+	if !c.TapMajor {
+		return n.Conv2d(n.GroupNorm(x, nrm, groups, eps, true), c, res)
+	}
+	if n.err != nil {
+		return Tensor{}
+	}
+	if len(x.Shape) != 4 || x.Shape[1] != c.W.Shape[1] {
+		n.Failf("conv: input %v, weight %v", x.Shape, c.W.Shape)
+		return Tensor{}
+	}
+	return n.conv(n.groupNorm(x, nrm, groups, eps, kernels.GroupNormSilu|kernels.GroupNormTokens), x.Shape, c, res)
+}
+
+// conv dispatches the conv of input in, laid out as [B, Cin, H, W] (shape) or, for a
+// tap-major c, channels-last [B, H·W, Cin].
+func (n *Net) conv(in Tensor, shape []int, c Conv, res Tensor) Tensor {
+	if n.err != nil {
+		return Tensor{}
+	}
+	b, cin, h, w := shape[0], shape[1], shape[2], shape[3]
 	cout, k := c.W.Shape[0], c.W.Shape[2]
 	p := kernels.NewConvParams(b, cin, h, w, cout, k, c.Stride, c.PadT, c.W.F16, c.B.Valid(), res.Valid())
 	p.PadL = uint32(c.PadL)
@@ -258,10 +302,10 @@ func (n *Net) Conv2d(x Tensor, c Conv, res Tensor) Tensor {
 	y := n.Act(b, cout, int(p.OH), int(p.OW))
 	bias, r := c.B, res
 	if !bias.Valid() {
-		bias = x
+		bias = in
 	}
 	if !res.Valid() {
-		r = x
+		r = in
 	} else if !n.same("conv residual", res, y) {
 		return Tensor{}
 	}
@@ -274,10 +318,6 @@ func (n *Net) Conv2d(x Tensor, c Conv, res Tensor) Tensor {
 	if err != nil {
 		n.Fail("conv", err)
 		return Tensor{}
-	}
-	in := x
-	if c.TapMajor {
-		in = n.ToTokens(x) // channels-last
 	}
 	n.dispatch(spec, gpu.Params(p), kernels.ConvGroups(variant, p), in, c.W, bias, r, y)
 	return y

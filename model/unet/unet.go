@@ -183,24 +183,23 @@ func loadResnet(n *nn.Net, w *weights.Weights, p string) resnet {
 
 // forward: conv2(silu(norm2(conv1(silu(norm1(x))) + proj(silu(emb))))) + shortcut(x).
 func (r resnet) forward(n *nn.Net, x, embAct nn.Tensor) nn.Tensor {
-	h := n.Conv2d(n.GroupNorm(x, r.norm1, groups, resnetEps, true), r.conv1, nn.Tensor{})
+	h := n.NormConv(x, r.norm1, groups, resnetEps, r.conv1, nn.Tensor{})
 	h = n.AddChannels(h, n.Linear(embAct, r.timeProj, nn.EpilogueNone, nn.Tensor{}))
 	skip := x
 	if r.shortcut != nil {
 		skip = n.Conv2d(x, *r.shortcut, nn.Tensor{})
 	}
-	return n.Conv2d(n.GroupNorm(h, r.norm2, groups, resnetEps, true), r.conv2, skip)
+	return n.NormConv(h, r.norm2, groups, resnetEps, r.conv2, skip)
 }
 
 // transformer is diffusers' Transformer2DModel with its BasicTransformerBlocks.
 type transformer struct {
 	heads   int
-	linear  bool // proj_in/proj_out are linears on tokens (SD 2.x), else 1x1 convs
 	norm    nn.Norm
-	projIn  nn.Conv
-	projOut nn.Conv
-	linIn   nn.Linear
-	linOut  nn.Linear
+	// proj_in/proj_out: linears on tokens (SD 2.x), or 1x1 convs (SD 1.x) loaded as
+	// the same linears
+	linIn  nn.Linear
+	linOut nn.Linear
 	blocks  []basicBlock
 }
 
@@ -211,13 +210,13 @@ type basicBlock struct {
 }
 
 func loadTransformer(n *nn.Net, w *weights.Weights, p string, cfg weights.UNetConfig, heads int) transformer {
-	t := transformer{heads: heads, linear: cfg.UseLinearProjection, norm: n.LoadNorm(w, p+"norm")}
-	if t.linear {
+	t := transformer{heads: heads, norm: n.LoadNorm(w, p+"norm")}
+	if cfg.UseLinearProjection {
 		t.linIn = n.LoadLinear(w, p+"proj_in")
 		t.linOut = n.LoadLinear(w, p+"proj_out")
 	} else {
-		t.projIn = n.LoadConv(w, p+"proj_in", 1, 0)
-		t.projOut = n.LoadConv(w, p+"proj_out", 1, 0)
+		t.linIn = n.LoadConv(w, p+"proj_in", 1, 0).AsLinear()
+		t.linOut = n.LoadConv(w, p+"proj_out", 1, 0).AsLinear()
 	}
 	for i := 0; i < cfg.TransformerDepth; i++ {
 		q := fmt.Sprintf("%stransformer_blocks.%d.", p, i)
@@ -236,20 +235,12 @@ func loadTransformer(n *nn.Net, w *weights.Weights, p string, cfg weights.UNetCo
 
 func (t transformer) forward(n *nn.Net, x, context nn.Tensor) nn.Tensor {
 	hgt, wid := x.Shape[2], x.Shape[3]
-	h := n.GroupNorm(x, t.norm, groups, transformerGN, false)
-	if t.linear {
-		h = n.Linear(n.ToTokens(h), t.linIn, nn.EpilogueNone, nn.Tensor{})
-	} else {
-		h = n.ToTokens(n.Conv2d(h, t.projIn, nn.Tensor{}))
-	}
+	h := n.Linear(n.GroupNormTokens(x, t.norm, groups, transformerGN), t.linIn, nn.EpilogueNone, nn.Tensor{})
 	for _, b := range t.blocks {
 		h = n.SelfAttention(n.LayerNorm(h, b.norm1, layerNormEps), b.attn1, false, h)
 		h = n.CrossAttention(n.LayerNorm(h, b.norm2, layerNormEps), context, b.attn2, h)
 		gated := n.Linear(n.LayerNorm(h, b.norm3, layerNormEps), b.ffIn, nn.EpilogueGEGLU, nn.Tensor{})
 		h = n.Linear(gated, b.ffOut, nn.EpilogueNone, h)
 	}
-	if t.linear {
-		return n.ToNCHW(n.Linear(h, t.linOut, nn.EpilogueNone, nn.Tensor{}), hgt, wid, x)
-	}
-	return n.Conv2d(n.ToNCHW(h, hgt, wid, nn.Tensor{}), t.projOut, x)
+	return n.ToNCHW(n.Linear(h, t.linOut, nn.EpilogueNone, nn.Tensor{}), hgt, wid, x)
 }
