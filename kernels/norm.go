@@ -180,21 +180,36 @@ func GnFinalAt(p *GroupNormParams, bg uint32) {
 
 //gosl: start gnapply
 
-// GnApplyAt normalises element i with its group's statistics and channel's affine.
+// GnApplyAt normalises one element with its group's statistics and its channel's
+// affine. For channels-last output (GroupNormTokens) invocation i walks blocks of 16
+// pixels × all channels, 16 pixels of one channel after another, so that both the
+// reads of x and the writes of y stay within a few cache lines per block.
 func GnApplyAt(p *GroupNormParams, i uint32) {
-	m := p.C / p.G * p.HW
-	bg := i / m
+	xi := i
+	yi := i
 	c := (i / p.HW) % p.C
-	y := (GnXa[i]-GnStatIn[2*bg])*GnStatIn[2*bg+1]*GnGamma[c] + GnBeta[c]
+	if (p.Act & GroupNormTokens) != 0 {
+		b := i / (p.C * p.HW)
+		r := i % (p.C * p.HW)
+		full := p.HW / 16 * 16 // pixels in whole blocks
+		t := uint32(0)
+		if r < full*p.C {
+			c = (r % (16 * p.C)) / 16
+			t = r/(16*p.C)*16 + r%16
+		} else {
+			tail := p.HW - full
+			c = (r - full*p.C) / tail
+			t = full + (r-full*p.C)%tail
+		}
+		xi = (b*p.C+c)*p.HW + t
+		yi = (b*p.HW+t)*p.C + c
+	}
+	bg := xi / (p.C / p.G * p.HW)
+	y := (GnXa[xi]-GnStatIn[2*bg])*GnStatIn[2*bg+1]*GnGamma[c] + GnBeta[c]
 	if (p.Act & GroupNormSilu) != 0 {
 		y = SiluAct(y)
 	}
-	o := i
-	if (p.Act & GroupNormTokens) != 0 {
-		b := i / (p.C * p.HW)
-		o = (b*p.HW+i%p.HW)*p.C + c
-	}
-	GnY[o] = y
+	GnY[yi] = y
 }
 
 //gosl: end gnapply

@@ -13,11 +13,15 @@ import (
 // kernels read x twice (statistics, then normalisation).
 func BenchmarkGroupNorm(b *testing.B) {
 	d := device(b)
-	for _, s := range [][3]int{{2, 320, 64 * 64}, {2, 1280, 8 * 8}, {1, 256, 256 * 256}} {
-		bt, c, hw := s[0], s[1], s[2]
-		b.Run(fmt.Sprintf("%dx%dx%d", bt, c, hw), func(b *testing.B) {
+	for _, s := range [][4]int{{2, 320, 64 * 64, 0}, {2, 1280, 8 * 8, 0}, {1, 256, 256 * 256, 0}, {1, 256, 256 * 256, 1}} {
+		bt, c, hw, tokens := s[0], s[1], s[2], s[3] == 1
+		name, act := fmt.Sprintf("%dx%dx%d", bt, c, hw), kernels.GroupNormSilu
+		if tokens {
+			name, act = name+"→tokens", act|kernels.GroupNormTokens
+		}
+		b.Run(name, func(b *testing.B) {
 			n := bt * c * hw
-			p := kernels.NewGroupNormParams(bt, c, hw, 32, 1e-5, kernels.GroupNormSilu)
+			p := kernels.NewGroupNormParams(bt, c, hw, 32, 1e-5, act)
 			groups, strides, partN, statN := kernels.GroupNormGroups(p)
 			x, y := randTensor(b, d, n, 1), randTensor(b, d, n, 2)
 			gamma, beta := randTensor(b, d, c, 3), randTensor(b, d, c, 4)
