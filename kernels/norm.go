@@ -53,7 +53,6 @@ func GroupNormGroups(p GroupNormParams) (groups, strides [3]uint32, partFloats, 
 	return groups, strides, bg * int(p.T) * 2, bg * 2
 }
 
-
 //gosl: start cpuonly
 
 // Go-side storage buffers of the norm kernels.

@@ -16,8 +16,30 @@ type Conv struct {
 	W, B                   Tensor
 	Stride                 int
 	PadT, PadL, PadB, PadR int
-	// TapMajor: W is stored [out, k, k, in], for the "tex" conv kernel.
-	TapMajor bool
+	// Layout is how W is stored on the device.
+	Layout ConvLayout
+}
+
+// ConvLayout is the device layout of a convolution's weight.
+type ConvLayout int
+
+// The layouts of Conv.W.
+const (
+	// ConvPlain: [out, in, k, k], as checkpoints store it (the "reg" and "tile" kernels).
+	ConvPlain ConvLayout = iota
+	// ConvTapMajor: [out, k, k, in] (kernels.ConvTapMajor), for the "tex" conv.
+	ConvTapMajor
+	// ConvWinograd: U [16, out, in] (kernels.WinoWeights) of a 3×3 kernel, for the
+	// Winograd path; W.Shape is U's.
+	ConvWinograd
+)
+
+// dims returns the output and input channels and the kernel size.
+func (c Conv) dims() (out, in, k int) {
+	if c.Layout == ConvWinograd {
+		return c.W.Shape[1], c.W.Shape[2], 3
+	}
+	return c.W.Shape[0], c.W.Shape[1], c.W.Shape[2]
 }
 
 // Norm is the affine part of a group or layer norm: gain G and bias B.
@@ -52,11 +74,14 @@ func (n *Net) LoadLinear(w *weights.Weights, prefix string) Linear {
 // padding. A [out, in] linear weight is taken as a 1x1 kernel.
 func (n *Net) LoadConv(w *weights.Weights, prefix string, stride, pad int) Conv {
 	c := Conv{Stride: stride, PadT: pad, PadL: pad, PadB: pad, PadR: pad}
-	if src, err := w.Tensor(prefix + ".weight"); err == nil && len(src.Shape) >= 2 {
-		c.TapMajor = kernels.ConvVariant(n.isCPU(), "", src.Shape[1]) == "tex"
+	if src, err := w.Tensor(prefix + ".weight"); err == nil && len(src.Shape) >= 2 && kernels.ConvVariant(n.isCPU(), "", src.Shape[1]) == "tex" {
+		c.Layout = ConvTapMajor
+		if n.Winograd && len(src.Shape) == 4 && src.Shape[2] == src.Shape[3] && kernels.WinoFits(src.Shape[2], stride, pad, pad, pad, pad, src.Shape[1]) {
+			c.Layout = ConvWinograd
+		}
 	}
-	c.W, c.B = n.param(w, prefix+".weight", c.TapMajor), n.Param(w, prefix+".bias")
-	if n.err != nil {
+	c.W, c.B = n.param(w, prefix+".weight", c.Layout), n.Param(w, prefix+".bias")
+	if n.err != nil || c.Layout == ConvWinograd {
 		return c
 	}
 	switch s := c.W.Shape; {

@@ -255,45 +255,49 @@ func (n *Net) Linear(x Tensor, l Linear, ep Epilogue, res Tensor) Tensor {
 
 // Conv2d returns conv(x) + bias + res for x [B, Cin, H, W] (res may be absent).
 func (n *Net) Conv2d(x Tensor, c Conv, res Tensor) Tensor {
-	if n.err != nil {
-		return Tensor{}
-	}
-	if len(x.Shape) != 4 || x.Shape[1] != c.W.Shape[1] {
-		n.Failf("conv: input %v, weight %v", x.Shape, c.W.Shape)
+	if !n.convInput(x, c) {
 		return Tensor{}
 	}
 	in := x
-	if c.TapMajor {
-		in = n.ToTokens(x) // the "tex" conv reads channels-last input
+	if c.Layout != ConvPlain {
+		in = n.ToTokens(x) // the "tex" and Winograd convs read channels-last input
 	}
 	return n.conv(in, x.Shape, c, res)
 }
 
 // NormConv returns conv(silu(groupnorm(x))) + bias + res, the ResNet block's
-// norm → SiLU → conv, with the norm writing the channels-last input the "tex" conv
-// reads directly.
+// norm → SiLU → conv, with the norm writing the channels-last input the "tex" and
+// Winograd convs read directly.
 func (n *Net) NormConv(x Tensor, nrm Norm, groups int, eps float32, c Conv, res Tensor) Tensor {
-	if !c.TapMajor {
+	if c.Layout == ConvPlain {
 		return n.Conv2d(n.GroupNorm(x, nrm, groups, eps, true), c, res)
 	}
-	if n.err != nil {
-		return Tensor{}
-	}
-	if len(x.Shape) != 4 || x.Shape[1] != c.W.Shape[1] {
-		n.Failf("conv: input %v, weight %v", x.Shape, c.W.Shape)
+	if !n.convInput(x, c) {
 		return Tensor{}
 	}
 	return n.conv(n.groupNorm(x, nrm, groups, eps, kernels.GroupNormSilu|kernels.GroupNormTokens), x.Shape, c, res)
 }
 
-// conv dispatches the conv of input in, laid out as [B, Cin, H, W] (shape) or, for a
-// tap-major c, channels-last [B, H·W, Cin].
+// convInput checks x [B, Cin, H, W] against c.
+func (n *Net) convInput(x Tensor, c Conv) bool {
+	if n.err != nil {
+		return false
+	}
+	if _, cin, _ := c.dims(); len(x.Shape) != 4 || x.Shape[1] != cin {
+		n.Failf("conv: input %v, weight %v", x.Shape, c.W.Shape)
+		return false
+	}
+	return true
+}
+
+// conv dispatches the conv of input in, laid out as [B, Cin, H, W] (shape) or, for
+// the tap-major and Winograd layouts, channels-last [B, H·W, Cin].
 func (n *Net) conv(in Tensor, shape []int, c Conv, res Tensor) Tensor {
 	if n.err != nil {
 		return Tensor{}
 	}
 	b, cin, h, w := shape[0], shape[1], shape[2], shape[3]
-	cout, k := c.W.Shape[0], c.W.Shape[2]
+	cout, _, k := c.dims()
 	p := kernels.NewConvParams(b, cin, h, w, cout, k, c.Stride, c.PadT, c.W.F16, c.B.Valid(), res.Valid())
 	p.PadL = uint32(c.PadL)
 	p.OH = uint32((h+c.PadT+c.PadB-k)/c.Stride + 1)
@@ -310,9 +314,13 @@ func (n *Net) conv(in Tensor, shape []int, c Conv, res Tensor) Tensor {
 		return Tensor{}
 	}
 	variant := kernels.ConvVariant(n.isCPU(), "", cin)
-	if c.TapMajor != (variant == "tex") {
+	if (c.Layout != ConvPlain) != (variant == "tex") {
 		n.Failf("conv: the weights were loaded for another conv kernel than %q (was SDGO_CONV_VARIANT changed after loading?)", variant)
 		return Tensor{}
+	}
+	if c.Layout == ConvWinograd {
+		n.winograd(p, in, c, bias, r, y)
+		return y
 	}
 	spec, err := kernels.ConvKernel(variant, c.W.F16)
 	if err != nil {
@@ -321,6 +329,35 @@ func (n *Net) conv(in Tensor, shape []int, c Conv, res Tensor) Tensor {
 	}
 	n.dispatch(spec, gpu.Params(p), kernels.ConvGroups(variant, p), in, c.W, bias, r, y)
 	return y
+}
+
+// winoChunkBytes bounds the Winograd transforms' V and M of one chunk of tile rows.
+const winoChunkBytes = 16 << 20
+
+// winograd dispatches conv p (3×3, stride 1, padding 1) as Winograd F(2×2, 3×3) in
+// chunks of tile rows: input transform, 16 batched GEMMs, output transform (+bias, +r).
+func (n *Net) winograd(p kernels.ConvParams, in Tensor, c Conv, bias, r, y Tensor) {
+	nb, cin, cout := int(p.N), int(p.Cin), int(p.Cout)
+	tilesW, tileRows := (int(p.W)+1)/2, (int(p.H)+1)/2
+	rows := kernels.WinoChunkRows(nb, tilesW, tileRows, cin, cout, winoChunkBytes)
+	v, m := n.Act(16*nb*rows*tilesW*cin), n.Act(16*nb*rows*tilesW*cout)
+	gemm, err := kernels.GemmKernel("tex", c.W.F16)
+	if err != nil {
+		n.Fail("conv", err)
+		return
+	}
+	for r0 := 0; r0 < tileRows; r0 += rows {
+		wp := kernels.WinoParams{N: p.N, H: p.H, W: p.W, C: p.Cin, TilesW: uint32(tilesW), TileRow0: uint32(r0), TileRows: uint32(min(rows, tileRows-r0)), Flags: p.Flags}
+		t := int(kernels.WinoTiles(&wp))
+		g, stride := kernels.Groups1D(t * cin)
+		wp.Stride = stride
+		n.dispatch(kernels.WinoIn, gpu.Params(wp), [3]uint32{g, 1, 1}, in, v)
+		gp := kernels.NewGemmParams(16, t, cout, cin, c.W.F16, false, false, kernels.GemmActNone, false)
+		n.dispatch(gemm, gpu.Params(gp), kernels.GemmGroups("tex", gp), v, c.W, v, v, m)
+		wp.C = p.Cout
+		g, wp.Stride = kernels.Groups1D(t * cout)
+		n.dispatch(kernels.WinoOut, gpu.Params(wp), [3]uint32{g, 1, 1}, m, bias, r, y)
+	}
 }
 
 // SelfAttention returns out(attention(q(x), k(x), v(x))) + res over tokens x [B, T, C]

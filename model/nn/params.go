@@ -18,12 +18,11 @@ const uploadChunk = 1 << 20
 // kernels (rank ≥ 2) are stored as fp16 when the net is in fp16 mode; vectors (biases,
 // norm gains) always as fp32.
 func (n *Net) Param(w *weights.Weights, name string, shape ...int) Tensor {
-	return n.param(w, name, false, shape...)
+	return n.param(w, name, ConvPlain, shape...)
 }
 
-// param is Param; tapMajor stores a [out, in, kh, kw] convolution kernel as
-// [out, kh, kw, in] (kernels.ConvTapMajor), the order the "tex" conv reads.
-func (n *Net) param(w *weights.Weights, name string, tapMajor bool, shape ...int) Tensor {
+// param is Param storing a [out, in, kh, kw] convolution kernel in the given layout.
+func (n *Net) param(w *weights.Weights, name string, layout ConvLayout, shape ...int) Tensor {
 	if n.err != nil {
 		return Tensor{}
 	}
@@ -33,6 +32,20 @@ func (n *Net) param(w *weights.Weights, name string, tapMajor bool, shape ...int
 		return Tensor{}
 	}
 	t := Tensor{Shape: append([]int(nil), src.Shape...), F16: n.F16 && len(src.Shape) >= 2}
+	var wino []float32 // the Winograd weights, computed whole (VAE kernels: ≤ 17 MB)
+	if layout == ConvWinograd {
+		g, err := src.Float32()
+		if err == nil && n.LoRA != nil && n.LoRA.Touches(w.Component, name) {
+			_, err = n.LoRA.Apply(w.Component, name, g)
+		}
+		if err != nil {
+			n.Fail("load", err)
+			return Tensor{}
+		}
+		cout, cin := t.Shape[0], t.Shape[1]
+		wino = kernels.WinoWeights(g, cout, cin)
+		t.Shape, t.F16 = []int{16, cout, cin}, false // fp32: see Net.Winograd
+	}
 	dst, err := n.d.Alloc(t.Bytes())
 	if err != nil {
 		n.Fail(fmt.Sprintf("load %s %s", w.Component, name), err)
@@ -40,7 +53,7 @@ func (n *Net) param(w *weights.Weights, name string, tapMajor bool, shape ...int
 	}
 	n.params = append(n.params, dst)
 	readF32, readF16 := src.ReadFloat32, src.ReadFloat16
-	if n.LoRA != nil && n.LoRA.Touches(w.Component, name) {
+	if wino == nil && n.LoRA != nil && n.LoRA.Touches(w.Component, name) {
 		merged, err := src.Float32()
 		if err == nil {
 			_, err = n.LoRA.Apply(w.Component, name, merged)
@@ -57,7 +70,16 @@ func (n *Net) param(w *weights.Weights, name string, tapMajor bool, shape ...int
 			return nil
 		}
 	}
-	if tapMajor && len(t.Shape) == 4 && t.Shape[2]*t.Shape[3] > 1 {
+	if wino != nil {
+		readF32 = func(d []float32, start int) error { copy(d, wino[start:]); return nil }
+		readF16 = func(d []uint16, start int) error {
+			for i := range d {
+				d[i] = safetensors.FloatToHalf(wino[start+i])
+			}
+			return nil
+		}
+	}
+	if layout == ConvTapMajor && len(t.Shape) == 4 && t.Shape[2]*t.Shape[3] > 1 {
 		cin, khw := t.Shape[1], t.Shape[2]*t.Shape[3]
 		readF32, readF16 = tapMajorRows(readF32, cin, khw), tapMajorRows(readF16, cin, khw)
 	}

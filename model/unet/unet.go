@@ -194,13 +194,13 @@ func (r resnet) forward(n *nn.Net, x, embAct nn.Tensor) nn.Tensor {
 
 // transformer is diffusers' Transformer2DModel with its BasicTransformerBlocks.
 type transformer struct {
-	heads   int
-	norm    nn.Norm
+	heads int
+	norm  nn.Norm
 	// proj_in/proj_out: linears on tokens (SD 2.x), or 1x1 convs (SD 1.x) loaded as
 	// the same linears
 	linIn  nn.Linear
 	linOut nn.Linear
-	blocks  []basicBlock
+	blocks []basicBlock
 }
 
 type basicBlock struct {
