@@ -43,8 +43,14 @@ func NewAttentionParams(b, tq, tk, h, d int, causal bool) AttentionParams {
 	return p
 }
 
-// FlashAttentionLocal is the workgroup size of the flash kernels.
+// FlashAttentionLocal is the workgroup size of the flash kernels for CPU devices: one
+// SIMD row, whose lanes share every K and V load.
 const FlashAttentionLocal = 8
+
+// FlashAttentionWideLocal is the workgroup size of the "_wide" flash kernels for GPUs,
+// one query row per thread: 8-thread workgroups would leave most of a GPU's thread
+// slots empty (an SM holds a bounded number of workgroups).
+const FlashAttentionWideLocal = 64
 
 // flashVariant is a flash kernel compiled for one head dim and its query rows per thread.
 type flashVariant struct {
@@ -59,16 +65,28 @@ var flashVariants = map[int]flashVariant{
 	160: {FlashAttentionD160, 1},
 }
 
+// wideSpec is the "_wide" build of a flash kernel.
+func wideSpec(s Spec) Spec {
+	s.Name += "_wide"
+	s.Local[0] = FlashAttentionWideLocal
+	return s
+}
+
 // FlashAttentionMaxD is the largest head dim of the generic flash kernel.
 const FlashAttentionMaxD = 512
 
 // FlashAttentionFor returns the flash kernel for head dim d (a specialised variant when
-// there is one, else the generic kernel) and its workgroup counts for p.
-func FlashAttentionFor(p AttentionParams) (Spec, [3]uint32, error) {
-	spec, rows := FlashAttention, 1
+// there is one, else the generic kernel; the wide build for GPUs when wide) and its
+// workgroup counts for p.
+func FlashAttentionFor(p AttentionParams, wide bool) (Spec, [3]uint32, error) {
+	spec, rows, local := FlashAttention, 1, FlashAttentionLocal
 	if v, ok := flashVariants[int(p.D)]; ok {
 		spec, rows = v.spec, v.rows
-	} else if p.D == 0 || p.D > FlashAttentionMaxD {
+	}
+	if wide {
+		spec, rows, local = wideSpec(spec), 1, FlashAttentionWideLocal
+	}
+	if p.D == 0 || p.D > FlashAttentionMaxD {
 		return Spec{}, [3]uint32{}, fmt.Errorf("flash attention: head dim %d not in 1..%d", p.D, FlashAttentionMaxD)
 	}
 	if p.Tq == 0 || p.Tk == 0 || p.B == 0 || p.H == 0 {
@@ -77,7 +95,7 @@ func FlashAttentionFor(p AttentionParams) (Spec, [3]uint32, error) {
 	if p.Causal != 0 && p.Tk < p.Tq {
 		return Spec{}, [3]uint32{}, fmt.Errorf("flash attention: causal mask needs Tk (%d) ≥ Tq (%d)", p.Tk, p.Tq)
 	}
-	per := uint32(FlashAttentionLocal * rows)
+	per := uint32(local * rows)
 	return spec, [3]uint32{(p.Tq + per - 1) / per, p.H, p.B}, nil
 }
 
@@ -227,6 +245,11 @@ void main(uint3 id : SV_DispatchThreadID) {
 // // sdgo:variant flash_attention_d64 -DHEAD_DIM=64 -DATT_R=2
 // // sdgo:variant flash_attention_d80 -DHEAD_DIM=80 -DATT_R=2
 // // sdgo:variant flash_attention_d160 -DHEAD_DIM=160 -DATT_R=1
+// // sdgo:variant flash_attention_d40_wide -DHEAD_DIM=40 -DATT_R=1 -DWG=64
+// // sdgo:variant flash_attention_d64_wide -DHEAD_DIM=64 -DATT_R=1 -DWG=64
+// // sdgo:variant flash_attention_d80_wide -DHEAD_DIM=80 -DATT_R=1 -DWG=64
+// // sdgo:variant flash_attention_d160_wide -DHEAD_DIM=160 -DATT_R=1 -DWG=64
+// // sdgo:variant flash_attention_wide -DWG=64
 #include "attparams.hlsl"
 [[vk::binding(0, 0)]] RWStructuredBuffer<float> FaQ;
 [[vk::binding(1, 0)]] RWStructuredBuffer<float> FaK;
@@ -237,7 +260,9 @@ void main(uint3 id : SV_DispatchThreadID) {
 #define ATT_R 1
 #endif
 #define KB 16
+#ifndef WG
 #define WG 8
+#endif
 #ifdef HEAD_DIM
 // // The head dim is compiled in: the output accumulators acc[r][d] are indexed by
 // // constants only (the d loops over them are unrolled), so they live in registers;

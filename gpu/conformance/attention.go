@@ -44,9 +44,15 @@ func init() {
 		if _, ok := map[int]bool{40: true, 64: true, 80: true, 160: true}[s.d]; ok {
 			name = fmt.Sprintf("flash_attention_d%d", s.d)
 		}
-		register(Case{Kernel: name, Shape: s.String(), Slow: s.slow, Run: func(d *gpu.Device) (Comparison, error) {
-			return checkFlash(d, s)
-		}})
+		for _, wide := range []bool{false, true} {
+			kernel := name
+			if wide {
+				kernel += "_wide"
+			}
+			register(Case{Kernel: kernel, Shape: s.String(), Slow: s.slow, Run: func(d *gpu.Device) (Comparison, error) {
+				return checkFlash(d, s, wide)
+			}})
+		}
 	}
 	for _, s := range []attnShape{
 		{1, 13, 19, 2, 24, false, false, 1},
@@ -142,10 +148,10 @@ func compareAttention(s attnShape, p kernels.AttentionParams, q, k, v, got []flo
 	return Compare(g, c, want, 3e-6, 1e-5)
 }
 
-func checkFlash(d *gpu.Device, s attnShape) (Comparison, error) {
+func checkFlash(d *gpu.Device, s attnShape, wide bool) (Comparison, error) {
 	q, k, v := attnInputs(s)
 	p := kernels.NewAttentionParams(s.b, s.tq, s.tk, s.h, s.d, s.causal)
-	spec, groups, err := kernels.FlashAttentionFor(p)
+	spec, groups, err := kernels.FlashAttentionFor(p, wide)
 	if err != nil {
 		return Comparison{}, err
 	}

@@ -6,6 +6,11 @@
 // sdgo:variant flash_attention_d64 -DHEAD_DIM=64 -DATT_R=2
 // sdgo:variant flash_attention_d80 -DHEAD_DIM=80 -DATT_R=2
 // sdgo:variant flash_attention_d160 -DHEAD_DIM=160 -DATT_R=1
+// sdgo:variant flash_attention_d40_wide -DHEAD_DIM=40 -DATT_R=1 -DWG=64
+// sdgo:variant flash_attention_d64_wide -DHEAD_DIM=64 -DATT_R=1 -DWG=64
+// sdgo:variant flash_attention_d80_wide -DHEAD_DIM=80 -DATT_R=1 -DWG=64
+// sdgo:variant flash_attention_d160_wide -DHEAD_DIM=160 -DATT_R=1 -DWG=64
+// sdgo:variant flash_attention_wide -DWG=64
 #include "attparams.hlsl"
 [[vk::binding(0, 0)]] RWStructuredBuffer<float> FaQ;
 [[vk::binding(1, 0)]] RWStructuredBuffer<float> FaK;
@@ -16,7 +21,9 @@
 #define ATT_R 1
 #endif
 #define KB 16
+#ifndef WG
 #define WG 8
+#endif
 #ifdef HEAD_DIM
 // The head dim is compiled in: the output accumulators acc[r][d] are indexed by
 // constants only (the d loops over them are unrolled), so they live in registers;
