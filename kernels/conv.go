@@ -467,17 +467,94 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 */
 //gosl: end conv_tile
 
+// The large-tile conv for discrete GPUs: gemm_big's 128×128 tiles (8×8 per invocation)
+// over output pixels × output channels, the 128×16 slices of the implicit im2col matrix
+// gathered by the loader as conv_tile's are.
+
+//gosl: hlsl conv_big
+/*
+#include "conv.hlsl"
+[[vk::push_constant]] cbuffer PC { ConvParams P; };
+// // sdgo:variant conv_big_f16 -DCONV_F16=1
+#define TBK 16
+#define LDS 132
+groupshared float Xs[TBK * LDS];
+groupshared float Ws[TBK * LDS];
+[numthreads(256, 1, 1)]
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+	ConvParams p = P;
+	uint KK = ConvK(p);
+	uint KHW = p.KH * p.KW;
+	uint ldw = ConvLdW(p);
+	uint npix = p.Rows * p.OW;
+	uint M = p.N * npix;
+	uint t = lid.x;
+	uint tx = t % 16;
+	uint ty = t / 16;
+	uint c0 = gid.x * 128;
+	uint m0 = gid.y * 128;
+	uint lr = t / 2;
+	uint lk = (t % 2) * 8;
+	uint lm = min(m0 + lr, M - 1);
+	uint lb = lm / npix;
+	uint lrr = lm % npix;
+	int liy = int((p.OY0 + lrr / p.OW) * p.Stride) - int(p.PadT);
+	int lix = int((lrr % p.OW) * p.Stride) - int(p.PadL);
+	uint lwoff = min(c0 + lr, p.Cout - 1) * ldw;
+	float acc[8][8];
+	[unroll] for (uint i = 0; i < 8; i++) { [unroll] for (uint j = 0; j < 8; j++) { acc[i][j] = 0; } }
+	for (uint k0 = 0; k0 < KK; k0 += TBK) {
+		[unroll] for (uint q = 0; q < 8; q++) {
+			uint k = k0 + lk + q;
+			bool ok = k < KK;
+			uint kc = ok ? k : 0;
+			uint ci = kc / KHW;
+			uint tap = kc % KHW;
+			float xv = ConvLoadX(p, lb, ci, liy + int(tap / p.KW), lix + int(tap % p.KW));
+			Xs[(lk + q) * LDS + lr] = ok ? xv : 0;
+#ifdef CONV_F16
+			Ws[(lk + q) * LDS + lr] = ok ? f16tof32(ConvBufW[lwoff + (kc >> 1)] >> ((kc & 1) * 16)) : 0;
+#else
+			Ws[(lk + q) * LDS + lr] = ok ? asfloat(ConvBufW[lwoff + kc]) : 0;
+#endif
+		}
+		GroupMemoryBarrierWithGroupSync();
+		[unroll] for (uint kk = 0; kk < TBK; kk++) {
+			float a[8], b[8];
+			[unroll] for (uint i = 0; i < 8; i++) { a[i] = Xs[kk * LDS + (i / 4) * 64 + ty * 4 + i % 4]; }
+			[unroll] for (uint j = 0; j < 8; j++) { b[j] = Ws[kk * LDS + (j / 4) * 64 + tx * 4 + j % 4]; }
+			[unroll] for (uint i = 0; i < 8; i++) { [unroll] for (uint j = 0; j < 8; j++) { acc[i][j] = mad(a[i], b[j], acc[i][j]); } }
+		}
+		GroupMemoryBarrierWithGroupSync();
+	}
+	float outv[64];
+	[unroll] for (uint i = 0; i < 8; i++) { [unroll] for (uint j = 0; j < 8; j++) { outv[i * 8 + j] = acc[i][j]; } }
+	[loop] for (uint q = 0; q < 64; q++) {
+		uint m = m0 + (q / 32) * 64 + ty * 4 + (q / 8) % 4;
+		uint co = c0 + ((q % 8) / 4) * 64 + tx * 4 + q % 4;
+		if (m < M && co < p.Cout) {
+			uint b = m / npix;
+			uint r = m % npix;
+			ConvStore(p, b, co, p.OY0 + r / p.OW, r % p.OW, outv[q]);
+		}
+	}
+}
+*/
+//gosl: end conv_big
+
 var convVariants = map[string]tileVariant{
 	"tex":  {"conv_tex", 8, 32, 32, 1<<0 | 1<<1},
 	"reg":  {"conv_reg", 8, 32, 32, 0},
 	"tile": {"conv_tile", 256, 64, 64, 0},
+	"big":  {"conv_big", 256, 128, 128, 0},
 }
 
 // ConvVariants lists the conv variant names: "tex" (texel fetches from channels-last
 // input and a tap-major weight; the lavapipe winner where ConvTexFits), "reg" (register
 // tiles, 8 invocations, storage buffers; any shape) and "tile" (64×64 shared-memory
-// tiles, 256 invocations, for GPUs).
-func ConvVariants() []string { return []string{"tex", "reg", "tile"} }
+// tiles, 256 invocations, for GPUs) and "big" (128×128 tiles, 8×8 per invocation, for
+// GPUs).
+func ConvVariants() []string { return []string{"tex", "reg", "tile", "big"} }
 
 // ConvVariant picks the conv variant for a conv of cin input channels: override if set,
 // else $SDGO_CONV_VARIANT if set, else "tex" on CPU devices and "tile" on GPUs; "tex"
