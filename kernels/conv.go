@@ -556,13 +556,14 @@ var convVariants = map[string]tileVariant{
 // GPUs).
 func ConvVariants() []string { return []string{"tex", "reg", "tile", "big"} }
 
-// ConvVariant picks the conv variant for a conv of cin input channels: override if set,
-// else $SDGO_CONV_VARIANT if set, else "tex" on CPU devices and "tile" on GPUs; "tex"
-// falls back to "reg" where cin does not fit it ("tex" and "reg" need subgroups of ≥ 8,
-// as GemmVariant's).
-func ConvVariant(deviceIsCPU bool, override string, cin int) string {
-	v := pickVariant("SDGO_CONV_VARIANT", deviceIsCPU, override)
-	if v == "tex" && !ConvTexFits(cin) {
+// ConvVariant picks the conv variant for p: override if set, else $SDGO_CONV_VARIANT if
+// set, else "tex" on CPU devices and "tile" or, for large p, "big" on GPUs (see
+// pickVariant); "tex" falls back to "reg" where p.Cin does not fit it ("tex" and "reg"
+// need subgroups of ≥ 8, as GemmVariant's). On CPU devices the choice depends on p.Cin
+// alone, which is what a layer knows when it loads its weights.
+func ConvVariant(deviceIsCPU bool, override string, p ConvParams) string {
+	v := pickVariant("SDGO_CONV_VARIANT", deviceIsCPU, override, groupCount(ConvGroups("big", p)))
+	if v == "tex" && !ConvTexFits(int(p.Cin)) {
 		return "reg"
 	}
 	return v

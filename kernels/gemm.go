@@ -567,12 +567,12 @@ var gemmVariants = map[string]tileVariant{
 func GemmVariants() []string { return []string{"tex", "reg", "tile", "big"} }
 
 // GemmVariant picks the GEMM variant for p: override if set, else $SDGO_GEMM_VARIANT if
-// set, else "tex" on CPU devices (lavapipe) and "tile" on GPUs; "tex" falls back to
-// "reg" where p does not fit it (GemmTexFits). "tex" and "reg" need the 8-invocation
+// set, else "tex" on CPU devices (lavapipe) and "tile" or, for large p, "big" on GPUs
+// (see pickVariant); "tex" falls back to "reg" where p does not fit it (GemmTexFits). "tex" and "reg" need the 8-invocation
 // workgroup to lie in one subgroup (subgroup size ≥ 8: lavapipe 8, NVIDIA 32, AMD
 // 32/64); on a device with smaller subgroups use "tile".
 func GemmVariant(deviceIsCPU bool, override string, p GemmParams) string {
-	v := pickVariant("SDGO_GEMM_VARIANT", deviceIsCPU, override)
+	v := pickVariant("SDGO_GEMM_VARIANT", deviceIsCPU, override, groupCount(GemmGroups("big", p)))
 	if v == "tex" && !GemmTexFits(p) {
 		return "reg"
 	}

@@ -313,7 +313,7 @@ func (n *Net) conv(in Tensor, shape []int, c Conv, res Tensor) Tensor {
 	} else if !n.same("conv residual", res, y) {
 		return Tensor{}
 	}
-	variant := kernels.ConvVariant(n.isCPU(), "", cin)
+	variant := kernels.ConvVariant(n.isCPU(), "", p)
 	if (c.Layout != ConvPlain) != (variant == "tex") {
 		n.Failf("conv: the weights were loaded for another conv kernel than %q (was SDGO_CONV_VARIANT changed after loading?)", variant)
 		return Tensor{}

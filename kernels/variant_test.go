@@ -1,0 +1,34 @@
+package kernels_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sdgo/sdgo/kernels"
+)
+
+// TestVariantChoice checks the kernel choice per device type and shape, and that an
+// override (argument or environment) wins.
+func TestVariantChoice(t *testing.T) {
+	t.Setenv("SDGO_GEMM_VARIANT", "")
+	t.Setenv("SDGO_CONV_VARIANT", "")
+	small := kernels.NewGemmParams(2, 4096, 320, 320, true, true, false, kernels.GemmActNone, true)
+	geglu := kernels.NewGemmParams(1, 8192, 1280, 320, true, true, false, kernels.GemmActGeglu, true)
+	ragged := kernels.NewGemmParams(1, 77, 320, 77, true, false, false, kernels.GemmActNone, true)
+	require.Equal(t, "tex", kernels.GemmVariant(true, "", small))
+	require.Equal(t, "reg", kernels.GemmVariant(true, "", ragged), "K = 77 does not fit the texel kernel")
+	require.Equal(t, "tile", kernels.GemmVariant(false, "", small))
+	require.Equal(t, "big", kernels.GemmVariant(false, "", geglu))
+	require.Equal(t, "tile", kernels.GemmVariant(false, "tile", geglu))
+
+	unet := kernels.NewConvParams(2, 320, 64, 64, 320, 3, 1, 1, true, true, false)
+	vae := kernels.NewConvParams(1, 128, 512, 512, 128, 3, 1, 1, true, true, false)
+	rgb := kernels.NewConvParams(1, 3, 512, 512, 128, 3, 1, 1, true, true, false)
+	require.Equal(t, "tex", kernels.ConvVariant(true, "", unet))
+	require.Equal(t, "reg", kernels.ConvVariant(true, "", rgb), "3 input channels do not fit the texel kernel")
+	require.Equal(t, "tile", kernels.ConvVariant(false, "", unet))
+	require.Equal(t, "big", kernels.ConvVariant(false, "", vae))
+	t.Setenv("SDGO_CONV_VARIANT", "reg")
+	require.Equal(t, "reg", kernels.ConvVariant(false, "", vae))
+}
