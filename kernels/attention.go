@@ -65,6 +65,12 @@ var flashVariants = map[int]flashVariant{
 	160: {FlashAttentionD160, 1},
 }
 
+// FlashSpecialised reports whether head dim d has a flash kernel compiled for it.
+func FlashSpecialised(d int) bool {
+	_, ok := flashVariants[d]
+	return ok
+}
+
 // wideSpec is the "_wide" build of a flash kernel.
 func wideSpec(s Spec) Spec {
 	s.Name += "_wide"

@@ -383,7 +383,7 @@ func (n *Net) attention(x, ctx Tensor, a Attention, causal bool, res Tensor) Ten
 	}
 	b, tq, width := q.Shape[0], q.Shape[1], q.Shape[2]
 	tk := k.Shape[1]
-	if n.useGEMMAttention(tq, tk, causal) {
+	if n.useGEMMAttention(tq, tk, width/a.Heads, causal) {
 		return n.Linear(n.gemmAttention(q, k, v, a.Heads), a.Out, EpilogueNone, res)
 	}
 	p := kernels.NewAttentionParams(b, tq, tk, a.Heads, width/a.Heads, causal)
@@ -398,16 +398,22 @@ func (n *Net) attention(x, ctx Tensor, a Attention, causal bool, res Tensor) Ten
 }
 
 // useGEMMAttention picks attention through GEMMs for large non-causal attention on CPU
-// devices, where the GEMM kernels run several times faster than the flash kernels;
+// devices, where the GEMM kernels run several times faster than the flash kernels, and
+// on GPUs for head dims without a specialised flash kernel (the VAE's single 512-wide
+// head: 54 ms in the generic kernel at 512² on the H100, a few ms as GEMMs); the UNet's
+// heads stay on the flash kernels there (as GEMMs their softmax passes took 3× longer).
 // SDGO_ATTENTION=flash or gemm forces one.
-func (n *Net) useGEMMAttention(tq, tk int, causal bool) bool {
+func (n *Net) useGEMMAttention(tq, tk, dh int, causal bool) bool {
 	switch os.Getenv("SDGO_ATTENTION") {
 	case "flash":
 		return false
 	case "gemm":
 		return !causal
 	}
-	return !causal && n.isCPU() && tq*tk >= 1<<16
+	if n.isCPU() {
+		return !causal && tq*tk >= 1<<16
+	}
+	return !causal && !kernels.FlashSpecialised(dh)
 }
 
 // scoreChunkBytes bounds the score matrices GEMM attention materialises at once.
