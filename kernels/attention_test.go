@@ -155,3 +155,21 @@ func BenchmarkAttention(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSoftmax times the score softmax of GEMM attention at 4096 tokens (1024 query
+// rows of 4096 scores, in place), the storage-buffer and texel-fetch kernels; GB/s
+// counts the scores read once and written once.
+func BenchmarkSoftmax(b *testing.B) {
+	d := device(b)
+	const rows, cols = 1024, 4096
+	for _, spec := range []kernels.Spec{kernels.Softmax, kernels.SoftmaxTex} {
+		b.Run(spec.Name, func(b *testing.B) {
+			s := randTensor(b, d, rows*cols, 1)
+			defer s.Free()
+			g, stride := kernels.Groups1D(rows)
+			p := kernels.SoftmaxParams{Rows: rows, Cols: cols, Stride: stride, Scale: 0.1}
+			timeOps(b, d, 8*rows*cols, 0, gpu.Dispatch{Kernel: kernel(b, d, spec), Bindings: []gpu.Binding{gpu.Bind(s), gpu.Bind(s)},
+				Params: gpu.Params(p), Groups: [3]uint32{g, 1, 1}})
+		})
+	}
+}

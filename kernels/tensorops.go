@@ -373,9 +373,56 @@ void main(uint3 id : SV_DispatchThreadID) {
 */
 //gosl: end softmax
 
+// The texel-fetch softmax for CPU devices: x is read as uint4 texels (4 values per
+// fetch for all lanes at once, where a storage-buffer load loops over the lanes) in two
+// passes instead of three: an online max and sum (the sum rescaled whenever the max
+// grows), then y = exp((x − max)·Scale)/sum. Needs Cols % 4 == 0 (SoftmaxTexFits).
+
+//gosl: hlsl softmax_tex
+/*
+#include "smfam.hlsl"
+[[vk::push_constant]] cbuffer PC { SoftmaxParams P; };
+[[vk::binding(0, 0)]] Buffer<uint4> SmTexX;
+float SmMax4(float4 v) { return max(max(v.x, v.y), max(v.z, v.w)); }
+float SmSum4(float4 v) { return v.x + v.y + v.z + v.w; }
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	SoftmaxParams p = P;
+	uint n4 = p.Cols / 4;
+	for (uint r = id.x; r < p.Rows; r += p.Stride) {
+		uint t0 = r * n4;
+		float m = SmMax4(asfloat(SmTexX[t0]));
+		float s = 0;
+		for (uint j = 0; j < n4; j++) {
+			float4 v = asfloat(SmTexX[t0 + j]);
+			float mn = max(m, SmMax4(v));
+			s = s * exp((m - mn) * p.Scale) + SmSum4(exp((v - mn) * p.Scale));
+			m = mn;
+		}
+		float inv = 1 / s;
+		for (uint j = 0; j < n4; j++) {
+			float4 e = exp((asfloat(SmTexX[t0 + j]) - m) * p.Scale) * inv;
+			uint o = (t0 + j) * 4;
+			SmY[o] = e.x;
+			SmY[o + 1] = e.y;
+			SmY[o + 2] = e.z;
+			SmY[o + 3] = e.w;
+		}
+	}
+}
+*/
+//gosl: end softmax_tex
+
 // Softmax is y = softmax(Scale·x) over the last dim (SoftmaxParams): binding 0 x (read),
 // 1 y (written; may alias x). Groups1D(Rows).
 var Softmax = Spec{Name: "softmax", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// SoftmaxTex is Softmax reading x through a texel buffer (binding 0; y may alias it),
+// for CPU devices where SoftmaxTexFits; the same params and groups.
+var SoftmaxTex = Spec{Name: "softmax_tex", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}, Texels: 1}
+
+// SoftmaxTexFits reports whether SoftmaxTex can run p: rows of whole texels.
+func SoftmaxTexFits(p SoftmaxParams) bool { return p.Cols%4 == 0 }
 
 // SoftmaxCPU is the CPU reference of Softmax.
 func SoftmaxCPU(p SoftmaxParams, x, y []float32) {

@@ -41,11 +41,16 @@ func init() {
 			}})
 		}
 	}
-	for _, s := range [][2]int{{1, 1}, {7, 77}, {33, 1000}, {2 * 8 * 64, 4096}} {
+	for _, s := range [][2]int{{1, 1}, {1, 4}, {7, 77}, {33, 1000}, {5, 4096}, {2 * 8 * 64, 4096}} {
 		rows, cols := s[0], s[1]
-		register(Case{Kernel: "softmax", Shape: fmt.Sprintf("%dx%d", rows, cols), Slow: rows*cols > 1<<20, Run: func(d *gpu.Device) (Comparison, error) {
-			return checkSoftmax(d, rows, cols)
-		}})
+		for _, spec := range []kernels.Spec{kernels.Softmax, kernels.SoftmaxTex} {
+			if spec.Texels != 0 && !kernels.SoftmaxTexFits(kernels.SoftmaxParams{Cols: uint32(cols)}) {
+				continue
+			}
+			register(Case{Kernel: spec.Name, Shape: fmt.Sprintf("%dx%d", rows, cols), Slow: rows*cols > 1<<20, Run: func(d *gpu.Device) (Comparison, error) {
+				return checkSoftmax(d, spec, rows, cols)
+			}})
+		}
 	}
 	for _, n := range []int{1, 7, 100000} {
 		register(Case{Kernel: "f32_to_f16", Shape: fmt.Sprint(n), Run: func(d *gpu.Device) (Comparison, error) { return checkToF16(d, n) }})
@@ -188,12 +193,12 @@ func checkTranspose(d *gpu.Device, dir string, b, c, hw int) (Comparison, error)
 	return Compare(outs[0], cpu, want, 0, 0), nil
 }
 
-func checkSoftmax(d *gpu.Device, rows, cols int) (Comparison, error) {
+func checkSoftmax(d *gpu.Device, spec kernels.Spec, rows, cols int) (Comparison, error) {
 	x := randn(54, rows*cols, 4)
 	const scale = 0.3
 	g, stride := kernels.Groups1D(rows)
 	p := kernels.SoftmaxParams{Rows: uint32(rows), Cols: uint32(cols), Stride: stride, Scale: scale}
-	outs, err := runKernel(d, kernels.Softmax, gpu.Params(p), [3]uint32{g, 1, 1}, [][]float32{x}, [][]float32{make([]float32, rows*cols)})
+	outs, err := runKernel(d, spec, gpu.Params(p), [3]uint32{g, 1, 1}, [][]float32{x}, [][]float32{make([]float32, rows*cols)})
 	if err != nil {
 		return Comparison{}, err
 	}

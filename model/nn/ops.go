@@ -460,8 +460,12 @@ func (n *Net) gemmAttention(q, k, v Tensor, heads int) Tensor {
 		qs := slice(qh, p0, cnt, tq*dh)
 		gemm(qk, qs, slice(kh, p0, cnt, tk*dh), s)
 		g, stride := kernels.Groups1D(cnt * tq)
-		n.dispatch(kernels.Softmax, gpu.Params(kernels.SoftmaxParams{Rows: uint32(cnt * tq), Cols: uint32(tk), Stride: stride,
-			Scale: 1 / float32(math.Sqrt(float64(dh)))}), [3]uint32{g, 1, 1}, s, s)
+		sp := kernels.SoftmaxParams{Rows: uint32(cnt * tq), Cols: uint32(tk), Stride: stride, Scale: 1 / float32(math.Sqrt(float64(dh)))}
+		softmax := kernels.Softmax
+		if n.isCPU() && kernels.SoftmaxTexFits(sp) {
+			softmax = kernels.SoftmaxTex
+		}
+		n.dispatch(softmax, gpu.Params(sp), [3]uint32{g, 1, 1}, s, s)
 		pv := kernels.NewGemmParams(cnt, tq, dh, tk, false, false, false, kernels.GemmActNone, false)
 		gemm(pv, s, slice(vt, p0, cnt, dh*tk), slice(oh, p0, cnt, tq*dh))
 	}
