@@ -273,6 +273,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 //gosl: hlsl conv_tex
 /*
 #include "conv.hlsl"
+#include "texmma.hlsl"
 [[vk::push_constant]] cbuffer PC { ConvParams P; };
 [[vk::binding(0, 0)]] Buffer<uint4> ConvTexX;
 [[vk::binding(1, 0)]] Buffer<uint4> ConvTexW;
@@ -337,22 +338,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 				b1[j] = asfloat(ConvTexW[t + 1]);
 #endif
 			}
-			[unroll] for (uint i = 0; i < CTM; i++) {
-				float4 x = WaveReadLaneAt(a0[i / 8], i % 8);
-				float4 y = WaveReadLaneAt(a1[i / 8], i % 8);
-				[unroll] for (uint j = 0; j < CTN; j++) {
-					float s = acc[i][j];
-					s = mad(x.x, b0[j].x, s);
-					s = mad(x.y, b0[j].y, s);
-					s = mad(x.z, b0[j].z, s);
-					s = mad(x.w, b0[j].w, s);
-					s = mad(y.x, b1[j].x, s);
-					s = mad(y.y, b1[j].y, s);
-					s = mad(y.z, b1[j].z, s);
-					s = mad(y.w, b1[j].w, s);
-					acc[i][j] = s;
-				}
-			}
+			TEX_MMA(acc, a0, a1, b0, b1, CTM, CTN);
 		}
 	}
 	// The bias is added once per channel; without a residual the stores are unrolled.
@@ -476,8 +462,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 #include "conv.hlsl"
 [[vk::push_constant]] cbuffer PC { ConvParams P; };
 // // sdgo:variant conv_big_f16 -DCONV_F16=1
-#define TBK 16
-#define LDS 132
+#include "bigmma.hlsl"
 groupshared float Xs[TBK * LDS];
 groupshared float Ws[TBK * LDS];
 [numthreads(256, 1, 1)]
@@ -519,12 +504,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 #endif
 		}
 		GroupMemoryBarrierWithGroupSync();
-		[unroll] for (uint kk = 0; kk < TBK; kk++) {
-			float a[8], b[8];
-			[unroll] for (uint i = 0; i < 8; i++) { a[i] = Xs[kk * LDS + (i / 4) * 64 + ty * 4 + i % 4]; }
-			[unroll] for (uint j = 0; j < 8; j++) { b[j] = Ws[kk * LDS + (j / 4) * 64 + tx * 4 + j % 4]; }
-			[unroll] for (uint i = 0; i < 8; i++) { [unroll] for (uint j = 0; j < 8; j++) { acc[i][j] = mad(a[i], b[j], acc[i][j]); } }
-		}
+		BIG_MMA(acc, Xs, Ws, tx, ty);
 		GroupMemoryBarrierWithGroupSync();
 	}
 	float outv[64];

@@ -288,6 +288,32 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 */
 //gosl: end gemm_reg
 
+// The register-tile step shared by the texel kernels (gemm_tex, conv_tex): acc[i][j] +=
+// the 8 products of k-step (a0, a1) — the tile's rows, handed round with subgroup
+// broadcasts from the lane that loaded them — and (b0[j], b1[j]), the lane's weights.
+
+//gosl: hlsl texmma
+/*
+#define TEX_MMA(acc, a0, a1, b0, b1, TM, TN) \
+	[unroll] for (uint i = 0; i < TM; i++) { \
+		float4 x = WaveReadLaneAt(a0[i / 8], i % 8); \
+		float4 y = WaveReadLaneAt(a1[i / 8], i % 8); \
+		[unroll] for (uint j = 0; j < TN; j++) { \
+			float s = acc[i][j]; \
+			s = mad(x.x, b0[j].x, s); \
+			s = mad(x.y, b0[j].y, s); \
+			s = mad(x.z, b0[j].z, s); \
+			s = mad(x.w, b0[j].w, s); \
+			s = mad(y.x, b1[j].x, s); \
+			s = mad(y.y, b1[j].y, s); \
+			s = mad(y.z, b1[j].z, s); \
+			s = mad(y.w, b1[j].w, s); \
+			acc[i][j] = s; \
+		} \
+	}
+*/
+//gosl: end texmma
+
 // The texel-fetch kernel for CPU devices: gemm_reg's shape (8 invocations, 32 rows ×
 // 8·4 columns, A rows handed round with subgroup broadcasts), but A and B are bound as
 // uniform texel buffers of uint4 and read 16 bytes per fetch (8 halves of an fp16 weight
@@ -300,6 +326,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 //gosl: hlsl gemm_tex
 /*
 #include "gemm.hlsl"
+#include "texmma.hlsl"
 [[vk::push_constant]] cbuffer PC { GemmParams P; };
 [[vk::binding(0, 0)]] Buffer<uint4> GemmTexA;
 [[vk::binding(1, 0)]] Buffer<uint4> GemmTexB;
@@ -353,22 +380,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 			b1[j] = asfloat(GemmTexB[boff[j] + kt + 1]);
 #endif
 		}
-		[unroll] for (uint i = 0; i < GTM; i++) {
-			float4 x = WaveReadLaneAt(a0[i / 8], i % 8);
-			float4 y = WaveReadLaneAt(a1[i / 8], i % 8);
-			[unroll] for (uint j = 0; j < GTN; j++) {
-				float s = acc[i][j];
-				s = mad(x.x, b0[j].x, s);
-				s = mad(x.y, b0[j].y, s);
-				s = mad(x.z, b0[j].z, s);
-				s = mad(x.w, b0[j].w, s);
-				s = mad(y.x, b1[j].x, s);
-				s = mad(y.y, b1[j].y, s);
-				s = mad(y.z, b1[j].z, s);
-				s = mad(y.w, b1[j].w, s);
-				acc[i][j] = s;
-			}
-		}
+		TEX_MMA(acc, a0, a1, b0, b1, GTM, GTN);
 	}
 	// The bias is added here, once per column, not per element in GemmStore.
 	if ((p.Flags & GemmBias) != 0) {
@@ -480,6 +492,24 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 */
 //gosl: end gemm_tile
 
+// The shared-memory step of the big-tile kernels (gemm_big, conv_big): TBK k-steps of
+// the invocation's 8×8 outer products, rows and columns {0..3, 64..67} + 4·lane of the
+// staged [TBK][LDS] slices.
+
+//gosl: hlsl bigmma
+/*
+#define TBK 16
+#define LDS 132
+#define BIG_MMA(acc, As, Bs, tx, ty) \
+	[unroll] for (uint kk = 0; kk < TBK; kk++) { \
+		float a[8], b[8]; \
+		[unroll] for (uint i = 0; i < 8; i++) { a[i] = As[kk * LDS + (i / 4) * 64 + ty * 4 + i % 4]; } \
+		[unroll] for (uint j = 0; j < 8; j++) { b[j] = Bs[kk * LDS + (j / 4) * 64 + tx * 4 + j % 4]; } \
+		[unroll] for (uint i = 0; i < 8; i++) { [unroll] for (uint j = 0; j < 8; j++) { acc[i][j] = mad(a[i], b[j], acc[i][j]); } } \
+	}
+*/
+//gosl: end bigmma
+
 // The large-tile kernel for discrete GPUs: 256 invocations compute a 128×128 tile of C,
 // 8×8 per invocation (rows and columns {0..3, 64..67} + 4·lane, so that the value and
 // gate columns of GEGLU land in the same invocation and shared-memory reads are
@@ -491,8 +521,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 #include "gemm.hlsl"
 [[vk::push_constant]] cbuffer PC { GemmParams P; };
 // // sdgo:variant gemm_big_f16 -DGEMM_F16=1
-#define TBK 16
-#define LDS 132
+#include "bigmma.hlsl"
 groupshared float As[TBK * LDS];
 groupshared float Bs[TBK * LDS];
 [numthreads(256, 1, 1)]
@@ -528,12 +557,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 #endif
 		}
 		GroupMemoryBarrierWithGroupSync();
-		[unroll] for (uint kk = 0; kk < TBK; kk++) {
-			float a[8], b[8];
-			[unroll] for (uint i = 0; i < 8; i++) { a[i] = As[kk * LDS + (i / 4) * 64 + ty * 4 + i % 4]; }
-			[unroll] for (uint j = 0; j < 8; j++) { b[j] = Bs[kk * LDS + (j / 4) * 64 + tx * 4 + j % 4]; }
-			[unroll] for (uint i = 0; i < 8; i++) { [unroll] for (uint j = 0; j < 8; j++) { acc[i][j] = mad(a[i], b[j], acc[i][j]); } }
-		}
+		BIG_MMA(acc, As, Bs, tx, ty);
 		GroupMemoryBarrierWithGroupSync();
 	}
 	float outv[64];

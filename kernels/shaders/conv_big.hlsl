@@ -5,8 +5,7 @@
 #include "conv.hlsl"
 [[vk::push_constant]] cbuffer PC { ConvParams P; };
 // sdgo:variant conv_big_f16 -DCONV_F16=1
-#define TBK 16
-#define LDS 132
+#include "bigmma.hlsl"
 groupshared float Xs[TBK * LDS];
 groupshared float Ws[TBK * LDS];
 [numthreads(256, 1, 1)]
@@ -48,12 +47,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 #endif
 		}
 		GroupMemoryBarrierWithGroupSync();
-		[unroll] for (uint kk = 0; kk < TBK; kk++) {
-			float a[8], b[8];
-			[unroll] for (uint i = 0; i < 8; i++) { a[i] = Xs[kk * LDS + (i / 4) * 64 + ty * 4 + i % 4]; }
-			[unroll] for (uint j = 0; j < 8; j++) { b[j] = Ws[kk * LDS + (j / 4) * 64 + tx * 4 + j % 4]; }
-			[unroll] for (uint i = 0; i < 8; i++) { [unroll] for (uint j = 0; j < 8; j++) { acc[i][j] = mad(a[i], b[j], acc[i][j]); } }
-		}
+		BIG_MMA(acc, Xs, Ws, tx, ty);
 		GroupMemoryBarrierWithGroupSync();
 	}
 	float outv[64];

@@ -3,6 +3,7 @@
 
 
 #include "conv.hlsl"
+#include "texmma.hlsl"
 [[vk::push_constant]] cbuffer PC { ConvParams P; };
 [[vk::binding(0, 0)]] Buffer<uint4> ConvTexX;
 [[vk::binding(1, 0)]] Buffer<uint4> ConvTexW;
@@ -67,22 +68,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 				b1[j] = asfloat(ConvTexW[t + 1]);
 #endif
 			}
-			[unroll] for (uint i = 0; i < CTM; i++) {
-				float4 x = WaveReadLaneAt(a0[i / 8], i % 8);
-				float4 y = WaveReadLaneAt(a1[i / 8], i % 8);
-				[unroll] for (uint j = 0; j < CTN; j++) {
-					float s = acc[i][j];
-					s = mad(x.x, b0[j].x, s);
-					s = mad(x.y, b0[j].y, s);
-					s = mad(x.z, b0[j].z, s);
-					s = mad(x.w, b0[j].w, s);
-					s = mad(y.x, b1[j].x, s);
-					s = mad(y.y, b1[j].y, s);
-					s = mad(y.z, b1[j].z, s);
-					s = mad(y.w, b1[j].w, s);
-					acc[i][j] = s;
-				}
-			}
+			TEX_MMA(acc, a0, a1, b0, b1, CTM, CTN);
 		}
 	}
 	// The bias is added once per channel; without a residual the stores are unrolled.

@@ -3,6 +3,7 @@
 
 
 #include "gemm.hlsl"
+#include "texmma.hlsl"
 [[vk::push_constant]] cbuffer PC { GemmParams P; };
 [[vk::binding(0, 0)]] Buffer<uint4> GemmTexA;
 [[vk::binding(1, 0)]] Buffer<uint4> GemmTexB;
@@ -56,22 +57,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 			b1[j] = asfloat(GemmTexB[boff[j] + kt + 1]);
 #endif
 		}
-		[unroll] for (uint i = 0; i < GTM; i++) {
-			float4 x = WaveReadLaneAt(a0[i / 8], i % 8);
-			float4 y = WaveReadLaneAt(a1[i / 8], i % 8);
-			[unroll] for (uint j = 0; j < GTN; j++) {
-				float s = acc[i][j];
-				s = mad(x.x, b0[j].x, s);
-				s = mad(x.y, b0[j].y, s);
-				s = mad(x.z, b0[j].z, s);
-				s = mad(x.w, b0[j].w, s);
-				s = mad(y.x, b1[j].x, s);
-				s = mad(y.y, b1[j].y, s);
-				s = mad(y.z, b1[j].z, s);
-				s = mad(y.w, b1[j].w, s);
-				acc[i][j] = s;
-			}
-		}
+		TEX_MMA(acc, a0, a1, b0, b1, GTM, GTN);
 	}
 	// The bias is added here, once per column, not per element in GemmStore.
 	if ((p.Flags & GemmBias) != 0) {
