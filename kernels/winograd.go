@@ -238,6 +238,107 @@ void main(uint3 id : SV_DispatchThreadID) {
 */
 //gosl: end wino_out
 
+// The texel-fetch builds for CPU devices (wino_in_tex, wino_out_tex): the same
+// transforms on 4 channels at a time, X and M read as uint4 texels (one fetch for all
+// lanes where a storage-buffer load loops over them). They need C % 4 == 0 (WinoTexFits).
+
+//gosl: hlsl wino_in_tex
+/*
+#include "winoparams.hlsl"
+#include "winofam.hlsl"
+[[vk::push_constant]] cbuffer PC { WinoParams P; };
+[[vk::binding(0, 0)]] Buffer<uint4> WinoTexX;
+float4 WinoFetchX(WinoParams p, uint b, int iy, int ix, uint c4) {
+	if (iy < 0 || ix < 0 || iy >= int(p.H) || ix >= int(p.W)) {
+		return float4(0, 0, 0, 0);
+	}
+	return asfloat(WinoTexX[((b * p.H + uint(iy)) * p.W + uint(ix)) * (p.C / 4) + c4]);
+}
+void WinoStoreV4(WinoParams p, uint pos, uint t, uint c, float4 v) {
+	uint o = (pos * WinoTiles(p) + t) * p.C + c;
+	WinoV[o] = v.x;
+	WinoV[o + 1] = v.y;
+	WinoV[o + 2] = v.z;
+	WinoV[o + 3] = v.w;
+}
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	WinoParams p = P;
+	uint c4n = p.C / 4;
+	uint n = WinoTiles(p) * c4n;
+	for (uint i = id.x; i < n; i += p.Stride) {
+		uint c4 = i % c4n;
+		uint t = i / c4n;
+		uint tx = t % p.TilesW;
+		uint b = t / p.TilesW / p.TileRows;
+		uint ty = p.TileRow0 + (t / p.TilesW) % p.TileRows;
+		int y = int(2 * ty) - 1;
+		int x = int(2 * tx) - 1;
+		float4 e[4][4]; // Bᵀ·d, column by column
+		[unroll] for (uint q = 0; q < 4; q++) {
+			float4 d0 = WinoFetchX(p, b, y, x + int(q), c4);
+			float4 d1 = WinoFetchX(p, b, y + 1, x + int(q), c4);
+			float4 d2 = WinoFetchX(p, b, y + 2, x + int(q), c4);
+			float4 d3 = WinoFetchX(p, b, y + 3, x + int(q), c4);
+			e[0][q] = d0 - d2;
+			e[1][q] = d1 + d2;
+			e[2][q] = d2 - d1;
+			e[3][q] = d1 - d3;
+		}
+		[unroll] for (uint r = 0; r < 4; r++) { // V = e·B
+			WinoStoreV4(p, 4 * r, t, 4 * c4, e[r][0] - e[r][2]);
+			WinoStoreV4(p, 4 * r + 1, t, 4 * c4, e[r][1] + e[r][2]);
+			WinoStoreV4(p, 4 * r + 2, t, 4 * c4, e[r][2] - e[r][1]);
+			WinoStoreV4(p, 4 * r + 3, t, 4 * c4, e[r][1] - e[r][3]);
+		}
+	}
+}
+*/
+//gosl: end wino_in_tex
+
+//gosl: hlsl wino_out_tex
+/*
+#include "conv.hlsl"
+#include "winoparams.hlsl"
+#include "winooutfam.hlsl"
+[[vk::push_constant]] cbuffer PC { WinoParams P; };
+[[vk::binding(0, 0)]] Buffer<uint4> WinoTexM;
+void WinoStoreY4(WinoParams p, uint b, uint co, uint oy, uint ox, float4 v) {
+	WinoStoreY(p, b, co, oy, ox, v.x);
+	WinoStoreY(p, b, co + 1, oy, ox, v.y);
+	WinoStoreY(p, b, co + 2, oy, ox, v.z);
+	WinoStoreY(p, b, co + 3, oy, ox, v.w);
+}
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	WinoParams p = P;
+	uint c4n = p.C / 4;
+	uint nt = WinoTiles(p);
+	uint n = nt * c4n;
+	for (uint i = id.x; i < n; i += p.Stride) {
+		uint c4 = i % c4n;
+		uint t = i / c4n;
+		uint tx = t % p.TilesW;
+		uint b = t / p.TilesW / p.TileRows;
+		uint ty = p.TileRow0 + (t / p.TilesW) % p.TileRows;
+		float4 u0[4], u1[4]; // Aᵀ·m, column by column
+		[unroll] for (uint q = 0; q < 4; q++) {
+			float4 m0 = asfloat(WinoTexM[(q * nt + t) * c4n + c4]);
+			float4 m1 = asfloat(WinoTexM[((4 + q) * nt + t) * c4n + c4]);
+			float4 m2 = asfloat(WinoTexM[((8 + q) * nt + t) * c4n + c4]);
+			float4 m3 = asfloat(WinoTexM[((12 + q) * nt + t) * c4n + c4]);
+			u0[q] = m0 + m1 + m2;
+			u1[q] = m1 - m2 - m3;
+		}
+		WinoStoreY4(p, b, 4 * c4, 2 * ty, 2 * tx, u0[0] + u0[1] + u0[2]);
+		WinoStoreY4(p, b, 4 * c4, 2 * ty, 2 * tx + 1, u0[1] - u0[2] - u0[3]);
+		WinoStoreY4(p, b, 4 * c4, 2 * ty + 1, 2 * tx, u1[0] + u1[1] + u1[2]);
+		WinoStoreY4(p, b, 4 * c4, 2 * ty + 1, 2 * tx + 1, u1[1] - u1[2] - u1[3]);
+	}
+}
+*/
+//gosl: end wino_out_tex
+
 // WinoIn is the input transform (WinoParams, C = Cin): binding 0 X channels-last
 // [N][H][W][Cin] (read), 1 V [16][T][Cin] (written). Groups: Groups1D(T·Cin).
 var WinoIn = Spec{Name: "wino_in", Reads: 1, Writes: 1, ParamsSize: 48, Local: [3]uint32{Local1D, 1, 1}}
@@ -246,6 +347,37 @@ var WinoIn = Spec{Name: "wino_in", Reads: 1, Writes: 1, ParamsSize: 48, Local: [
 // 1 bias [Cout], 2 R [N][Cout][H][W] (read; unused ones bound to anything), 3 Y
 // [N][Cout][H][W] (written: the tiles' pixels). Groups: Groups1D(T·Cout).
 var WinoOut = Spec{Name: "wino_out", Reads: 3, Writes: 1, ParamsSize: 48, Local: [3]uint32{Local1D, 1, 1}}
+
+// WinoInTex and WinoOutTex are WinoIn and WinoOut reading X and M through texel buffers
+// (binding 0), for CPU devices where WinoTexFits; Groups1D(T·C/4).
+var (
+	WinoInTex  = Spec{Name: "wino_in_tex", Reads: 1, Writes: 1, ParamsSize: 48, Local: [3]uint32{Local1D, 1, 1}, Texels: 1}
+	WinoOutTex = Spec{Name: "wino_out_tex", Reads: 3, Writes: 1, ParamsSize: 48, Local: [3]uint32{Local1D, 1, 1}, Texels: 1}
+)
+
+// WinoTexFits reports whether the texel builds can transform c channels (4 per fetch).
+func WinoTexFits(c int) bool { return c%4 == 0 }
+
+// WinoInFor returns the input transform for p (the texel build where p.C fits it) with
+// p.Stride set and its workgroup count; WinoOutFor likewise for the output transform.
+func WinoInFor(p WinoParams) (Spec, WinoParams, [3]uint32) {
+	return winoStage(WinoIn, WinoInTex, p)
+}
+
+// WinoOutFor is WinoInFor for the output transform (p.C = Cout).
+func WinoOutFor(p WinoParams) (Spec, WinoParams, [3]uint32) {
+	return winoStage(WinoOut, WinoOutTex, p)
+}
+
+func winoStage(plain, tex Spec, p WinoParams) (Spec, WinoParams, [3]uint32) {
+	spec, per := plain, int(p.C)
+	if WinoTexFits(int(p.C)) {
+		spec, per = tex, int(p.C)/4
+	}
+	g, stride := Groups1D(int(WinoTiles(&p)) * per)
+	p.Stride = stride
+	return spec, p, [3]uint32{g, 1, 1}
+}
 
 // WinoFits reports whether a conv can run as Winograd F(2×2, 3×3) on the "tex" GEMM:
 // a 3×3 kernel at stride 1 with padding 1 on every side, and cin % 8 == 0.

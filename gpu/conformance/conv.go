@@ -69,6 +69,7 @@ var convQuick = []convShape{
 	{n: 2, cin: 24, h: 6, w: 7, cout: 70, k: 1, stride: 1, bias: true, res: true},
 	{n: 1, cin: 8, h: 11, w: 8, cout: 9, k: 3, stride: 1, padT: 1, padL: 1, oy0: 4, rows: 5, bias: true},
 	{n: 1, cin: 32, h: 5, w: 3, cout: 33, k: 3, stride: 1, padT: 1, padL: 1},
+	{n: 2, cin: 16, h: 7, w: 6, cout: 12, k: 3, stride: 1, padT: 1, padL: 1, bias: true, res: true},
 }
 
 // convSD lists conv shapes of SD 1.5/2.1 at 512×512 (UNet at latent 64×64, VAE decoder and

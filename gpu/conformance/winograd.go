@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"fmt"
+
 	"github.com/sdgo/sdgo/gpu"
 	"github.com/sdgo/sdgo/kernels"
 )
@@ -11,14 +13,6 @@ import (
 // the channels-last input, u the transformed weight (kernels.WinoWeights, fp16 rows of
 // Cin when f16), r the residual (read when p has ConvResidual), y the NCHW output.
 func WinogradDispatches(d *gpu.Device, p kernels.ConvParams, f16 bool, chunkRows int, x, u, bias, r, v, m, y *gpu.Tensor) ([]gpu.Dispatch, error) {
-	in, err := d.Kernel(kernels.WinoIn)
-	if err != nil {
-		return nil, err
-	}
-	out, err := d.Kernel(kernels.WinoOut)
-	if err != nil {
-		return nil, err
-	}
 	gspec, err := kernels.GemmKernel("tex", f16)
 	if err != nil {
 		return nil, err
@@ -34,16 +28,23 @@ func WinogradDispatches(d *gpu.Device, p kernels.ConvParams, f16 bool, chunkRows
 		rows := min(chunkRows, tileRows-r0)
 		t := n * rows * tilesW
 		wp := kernels.WinoParams{N: p.N, H: p.H, W: p.W, C: p.Cin, TilesW: uint32(tilesW), TileRow0: uint32(r0), TileRows: uint32(rows), Flags: p.Flags}
-		g, stride := kernels.Groups1D(t * cin)
-		wp.Stride = stride
 		vs := gpu.BindRange(v, 0, int64(4*16*t*cin))
 		ms := gpu.BindRange(m, 0, int64(4*16*t*cout))
-		ds = append(ds, gpu.Dispatch{Kernel: in, Bindings: []gpu.Binding{gpu.Bind(x), vs}, Params: gpu.Params(wp), Groups: [3]uint32{g, 1, 1}})
+		spec, wpIn, groups := kernels.WinoInFor(wp)
+		in, err := d.Kernel(spec)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, gpu.Dispatch{Kernel: in, Bindings: []gpu.Binding{gpu.Bind(x), vs}, Params: gpu.Params(wpIn), Groups: groups})
 		gp := kernels.NewGemmParams(16, t, cout, cin, f16, false, false, kernels.GemmActNone, false)
 		ds = append(ds, gpu.Dispatch{Kernel: gemm, Bindings: []gpu.Binding{vs, gpu.Bind(u), vs, vs, ms}, Params: gpu.Params(gp), Groups: kernels.GemmGroups("tex", gp)})
 		wp.C = p.Cout
-		g, wp.Stride = kernels.Groups1D(t * cout)
-		ds = append(ds, gpu.Dispatch{Kernel: out, Bindings: []gpu.Binding{ms, gpu.Bind(bias), gpu.Bind(r), gpu.Bind(y)}, Params: gpu.Params(wp), Groups: [3]uint32{g, 1, 1}})
+		spec, wpOut, groups := kernels.WinoOutFor(wp)
+		out, err := d.Kernel(spec)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, gpu.Dispatch{Kernel: out, Bindings: []gpu.Binding{ms, gpu.Bind(bias), gpu.Bind(r), gpu.Bind(y)}, Params: gpu.Params(wpOut), Groups: groups})
 	}
 	return ds, nil
 }
@@ -97,4 +98,53 @@ func runWinograd(d *gpu.Device, p kernels.ConvParams, f16 bool, x, w, bias, r []
 		return err
 	}
 	return runOnce(d, ds...)
+}
+
+func init() {
+	// The transforms on their own against their Go references (WinoInCPU, WinoOutCPU):
+	// odd sizes (tiles over the edge), a chunk of tile rows, bias and residual.
+	type stage struct{ n, h, w, c, r0, rows int }
+	for _, s := range []stage{{1, 5, 7, 8, 0, 3}, {2, 6, 4, 12, 1, 2}} {
+		name := fmt.Sprintf("%d*%dx%dx%d rows%d+%d", s.n, s.c, s.h, s.w, s.r0, s.rows)
+		p := kernels.WinoParams{N: uint32(s.n), H: uint32(s.h), W: uint32(s.w), C: uint32(s.c), TilesW: uint32((s.w + 1) / 2),
+			TileRow0: uint32(s.r0), TileRows: uint32(s.rows), Flags: kernels.ConvBias | kernels.ConvResidual}
+		t := int(kernels.WinoTiles(&p))
+		for _, in := range []kernels.Spec{kernels.WinoIn, kernels.WinoInTex} {
+			register(Case{Kernel: in.Name, Shape: name, Run: func(d *gpu.Device) (Comparison, error) {
+				x := randn(70, s.n*s.h*s.w*s.c, 1)
+				want := make([]float32, 16*t*s.c)
+				kernels.WinoInCPU(p, x, want)
+				return checkWinoStage(d, in, p, [][]float32{x}, want)
+			}})
+		}
+		for _, out := range []kernels.Spec{kernels.WinoOut, kernels.WinoOutTex} {
+			register(Case{Kernel: out.Name, Shape: name, Run: func(d *gpu.Device) (Comparison, error) {
+				m, bias, r := randn(71, 16*t*s.c, 1), randn(72, s.c, 1), randn(73, s.n*s.c*s.h*s.w, 1)
+				want := make([]float32, len(r))
+				kernels.WinoOutCPU(p, m, bias, r, want)
+				return checkWinoStage(d, out, p, [][]float32{m, bias, r}, want)
+			}})
+		}
+	}
+}
+
+// checkWinoStage runs one Winograd transform (spec, the plain or texel build) on ins and
+// compares its output with the CPU reference's; elements the transform does not write
+// stay 0 in both.
+func checkWinoStage(d *gpu.Device, spec kernels.Spec, p kernels.WinoParams, ins [][]float32, want []float32) (Comparison, error) {
+	per := int(p.C)
+	if spec.Texels != 0 {
+		per /= 4
+	}
+	g, stride := kernels.Groups1D(int(kernels.WinoTiles(&p)) * per)
+	p.Stride = stride
+	outs, err := runKernel(d, spec, gpu.Params(p), [3]uint32{g, 1, 1}, ins, [][]float32{make([]float32, len(want))})
+	if err != nil {
+		return Comparison{}, err
+	}
+	w64 := make([]float64, len(want))
+	for i, v := range want {
+		w64[i] = float64(v)
+	}
+	return Compare(outs[0], want, w64, 1e-6, 1e-6), nil
 }

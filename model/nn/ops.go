@@ -349,14 +349,13 @@ func (n *Net) winograd(p kernels.ConvParams, in Tensor, c Conv, bias, r, y Tenso
 	for r0 := 0; r0 < tileRows; r0 += rows {
 		wp := kernels.WinoParams{N: p.N, H: p.H, W: p.W, C: p.Cin, TilesW: uint32(tilesW), TileRow0: uint32(r0), TileRows: uint32(min(rows, tileRows-r0)), Flags: p.Flags}
 		t := int(kernels.WinoTiles(&wp))
-		g, stride := kernels.Groups1D(t * cin)
-		wp.Stride = stride
-		n.dispatch(kernels.WinoIn, gpu.Params(wp), [3]uint32{g, 1, 1}, in, v)
+		spec, wpIn, groups := kernels.WinoInFor(wp)
+		n.dispatch(spec, gpu.Params(wpIn), groups, in, v)
 		gp := kernels.NewGemmParams(16, t, cout, cin, c.W.F16, false, false, kernels.GemmActNone, false)
 		n.dispatch(gemm, gpu.Params(gp), kernels.GemmGroups("tex", gp), v, c.W, v, v, m)
 		wp.C = p.Cout
-		g, wp.Stride = kernels.Groups1D(t * cout)
-		n.dispatch(kernels.WinoOut, gpu.Params(wp), [3]uint32{g, 1, 1}, m, bias, r, y)
+		spec, wpOut, groups := kernels.WinoOutFor(wp)
+		n.dispatch(spec, gpu.Params(wpOut), groups, m, bias, r, y)
 	}
 }
 
