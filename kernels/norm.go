@@ -347,9 +347,67 @@ void main(uint3 id : SV_DispatchThreadID) {
 */
 //gosl: end layernorm
 
+// The row-per-workgroup layer norm for GPUs: 64 invocations share a row (coalesced
+// reads, tree reductions in groupshared memory), where the row-per-invocation kernel
+// leaves a GPU mostly idle (8192 rows are 128 workgroups) and strides its reads.
+
+//gosl: hlsl layernorm_rows
+/*
+#include "lnfam.hlsl"
+[[vk::push_constant]] cbuffer PC { LayerNormParams P; };
+groupshared float LnRed[64];
+float LnBlockSum(float v, uint lid) {
+	LnRed[lid] = v;
+	GroupMemoryBarrierWithGroupSync();
+	[unroll] for (uint s = 32; s > 0; s >>= 1) {
+		if (lid < s) {
+			LnRed[lid] += LnRed[lid + s];
+		}
+		GroupMemoryBarrierWithGroupSync();
+	}
+	float r = LnRed[0];
+	GroupMemoryBarrierWithGroupSync();
+	return r;
+}
+[numthreads(64, 1, 1)]
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+	LayerNormParams p = P;
+	uint r = gid.y * 65535 + gid.x; // LayerNormRowsGroups
+	if (r >= p.Rows) {
+		return; // the whole workgroup: r is uniform
+	}
+	uint base = r * p.D;
+	float s = 0;
+	for (uint j = lid.x; j < p.D; j += 64) { s += LnX[base + j]; }
+	float mean = LnBlockSum(s, lid.x) / float(p.D);
+	float v = 0;
+	for (uint j = lid.x; j < p.D; j += 64) {
+		float d = LnX[base + j] - mean;
+		v += d * d;
+	}
+	float rstd = 1 / sqrt(LnBlockSum(v, lid.x) / float(p.D) + p.Eps);
+	for (uint j = lid.x; j < p.D; j += 64) {
+		LnY[base + j] = (LnX[base + j] - mean) * rstd * LnGamma[j] + LnBeta[j];
+	}
+}
+*/
+//gosl: end layernorm_rows
+
 // LayerNorm normalises the rows of x [Rows, D]: binding 0 x, 1 gamma [D], 2 beta [D]
 // (read), 3 y [Rows, D] (written; may alias x). Params LayerNormParams; Groups1D(Rows).
 var LayerNorm = Spec{Name: "layernorm", Reads: 3, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+
+// LayerNormRows is LayerNorm with a 64-invocation workgroup per row, for GPUs: the
+// same bindings and params (Stride unused); groups from LayerNormRowsGroups.
+var LayerNormRows = Spec{Name: "layernorm_rows", Reads: 3, Writes: 1, ParamsSize: 16, Local: [3]uint32{64, 1, 1}}
+
+// layerNormRowsX is the rows per grid row of LayerNormRows (65535 in its HLSL).
+const layerNormRowsX = 65535
+
+// LayerNormRowsGroups returns LayerNormRows' workgroup counts for rows rows.
+func LayerNormRowsGroups(rows int) [3]uint32 {
+	return [3]uint32{uint32(min(rows, layerNormRowsX)), uint32((rows + layerNormRowsX - 1) / layerNormRowsX), 1}
+}
 
 // LayerNormCPU is the CPU reference of LayerNorm.
 func LayerNormCPU(p LayerNormParams, x, gamma, beta, y []float32) {

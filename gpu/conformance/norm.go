@@ -47,9 +47,11 @@ func init() {
 		rows, d int
 		slow    bool
 	}{{1, 1, false}, {77, 768, false}, {33, 320, false}, {2 * 77, 1024, false}, {2 * 4096, 320, true}, {2 * 256, 1280, true}} {
-		register(Case{Kernel: "layernorm", Shape: fmt.Sprintf("%dx%d", s.rows, s.d), Slow: s.slow, Run: func(d *gpu.Device) (Comparison, error) {
-			return checkLayerNorm(d, s.rows, s.d)
-		}})
+		for _, spec := range []kernels.Spec{kernels.LayerNorm, kernels.LayerNormRows} {
+			register(Case{Kernel: spec.Name, Shape: fmt.Sprintf("%dx%d", s.rows, s.d), Slow: s.slow, Run: func(d *gpu.Device) (Comparison, error) {
+				return checkLayerNorm(d, spec, s.rows, s.d)
+			}})
+		}
 	}
 }
 
@@ -146,7 +148,7 @@ func checkGroupNorm(d *gpu.Device, b, c, hw int, eps float32, act uint32, offset
 	return Compare(got, cpu, want, atol, 1e-5), nil
 }
 
-func checkLayerNorm(d *gpu.Device, rows, dim int) (Comparison, error) {
+func checkLayerNorm(d *gpu.Device, spec kernels.Spec, rows, dim int) (Comparison, error) {
 	x := randn(40, rows*dim, 2)
 	for i := range x {
 		x[i] += 0.5
@@ -154,7 +156,11 @@ func checkLayerNorm(d *gpu.Device, rows, dim int) (Comparison, error) {
 	gamma, beta := randn(41, dim, 1), randn(42, dim, 1)
 	g, stride := kernels.Groups1D(rows)
 	p := kernels.LayerNormParams{Rows: uint32(rows), D: uint32(dim), Stride: stride, Eps: 1e-5}
-	outs, err := runKernel(d, kernels.LayerNorm, gpu.Params(p), [3]uint32{g, 1, 1}, [][]float32{x, gamma, beta}, [][]float32{make([]float32, rows*dim)})
+	groups := [3]uint32{g, 1, 1}
+	if spec.Name == kernels.LayerNormRows.Name {
+		groups = kernels.LayerNormRowsGroups(rows)
+	}
+	outs, err := runKernel(d, spec, gpu.Params(p), groups, [][]float32{x, gamma, beta}, [][]float32{make([]float32, rows*dim)})
 	if err != nil {
 		return Comparison{}, err
 	}

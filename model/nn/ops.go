@@ -197,7 +197,11 @@ func (n *Net) LayerNorm(x Tensor, nrm Norm, eps float32) Tensor {
 	rows := x.Numel() / d
 	y := n.Act(x.Shape...)
 	g, stride := kernels.Groups1D(rows)
-	n.dispatch(kernels.LayerNorm, gpu.Params(kernels.LayerNormParams{Rows: uint32(rows), D: uint32(d), Stride: stride, Eps: eps}), [3]uint32{g, 1, 1}, x, nrm.G, nrm.B, y)
+	spec, groups := kernels.LayerNorm, [3]uint32{g, 1, 1}
+	if !n.isCPU() {
+		spec, groups = kernels.LayerNormRows, kernels.LayerNormRowsGroups(rows)
+	}
+	n.dispatch(spec, gpu.Params(kernels.LayerNormParams{Rows: uint32(rows), D: uint32(d), Stride: stride, Eps: eps}), groups, x, nrm.G, nrm.B, y)
 	return y
 }
 
