@@ -331,8 +331,12 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 [[vk::binding(0, 0)]] Buffer<uint4> GemmTexA;
 [[vk::binding(1, 0)]] Buffer<uint4> GemmTexB;
 // // sdgo:variant gemm_tex_f16 -DGEMM_F16=1
+// // sdgo:variant gemm_tex5 -DGTN=5
+// // sdgo:variant gemm_tex5_f16 -DGEMM_F16=1 -DGTN=5
 #define GTM 32
+#ifndef GTN
 #define GTN 4
+#endif
 #define GTH (GTN / 2)
 #define GTQ (GTM / 8)
 float4 GemmHalves(uint2 w) {
@@ -577,18 +581,21 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 //gosl: end gemm_big
 
 // GEMM variants: "tex" (texel fetches, 32×32 register tiles with subgroup broadcasts,
-// 8 invocations; the lavapipe winner where GemmTexFits), "reg" (the same tiles read
+// 8 invocations; the lavapipe winner where GemmTexFits; "tex5" is its 32×40 build for
+// N a multiple of 40 but not of 32, such as attention's P·V at head dims 40 and 80,
+// where 32-column tiles would leave a third of the FMAs idle), "reg" (the same tiles read
 // through storage buffers; any shape), and for discrete GPUs "tile" (64×64
 // shared-memory tiles, 4×4 per invocation) and "big" (128×128, 8×8 per invocation).
 var gemmVariants = map[string]tileVariant{
 	"tex":  {"gemm_tex", 8, 32, 32, 1<<0 | 1<<1},
+	"tex5": {"gemm_tex5", 8, 32, 40, 1<<0 | 1<<1},
 	"reg":  {"gemm_reg", 8, 32, 32, 0},
 	"tile": {"gemm_tile", 256, 64, 64, 0},
 	"big":  {"gemm_big", 256, 128, 128, 0},
 }
 
 // GemmVariants lists the GEMM variant names.
-func GemmVariants() []string { return []string{"tex", "reg", "tile", "big"} }
+func GemmVariants() []string { return []string{"tex", "tex5", "reg", "tile", "big"} }
 
 // GemmVariant picks the GEMM variant for p: override if set, else $SDGO_GEMM_VARIANT if
 // set, else "tex" on CPU devices (lavapipe) and "tile" or, for large p, "big" on GPUs
@@ -597,8 +604,13 @@ func GemmVariants() []string { return []string{"tex", "reg", "tile", "big"} }
 // 32/64); on a device with smaller subgroups use "tile".
 func GemmVariant(deviceIsCPU bool, override string, p GemmParams) string {
 	v := pickVariant("SDGO_GEMM_VARIANT", deviceIsCPU, override, groupCount(GemmGroups("big", p)))
-	if v == "tex" && !GemmTexFits(p) {
+	switch {
+	case (v == "tex" || v == "tex5") && !GemmTexFits(p):
 		return "reg"
+	case v == "tex" && p.Act != GemmActGeglu && p.N%32 != 0 && p.N%40 == 0:
+		return "tex5" // attention's P·V at head dims 40 and 80: no idle columns
+	case v == "tex5" && p.Act == GemmActGeglu:
+		return "tex"
 	}
 	return v
 }

@@ -73,7 +73,8 @@ func filled(b *testing.B, d *gpu.Device, n int, v float32) *gpu.Tensor {
 }
 
 // BenchmarkGEMM times C = A·Bᵀ + bias at SD 1.5 shapes (MxNxK; the ff shape is the GEGLU
-// projection, N output columns from 2N weight rows), fp16 and fp32 weights.
+// projection, N output columns from 2N weight rows), fp16 and fp32 weights
+// (SDGO_BENCH_VARIANTS=tex,tex5 compares the 32- and 40-column texel tiles).
 func BenchmarkGEMM(b *testing.B) {
 	d := device(b)
 	logPeak(b, d)
@@ -87,6 +88,7 @@ func BenchmarkGEMM(b *testing.B) {
 		{1024, 640, 640, 0},
 		{256, 1280, 1280, 0},
 		{77, 1280, 768, 0},
+		{4096, 40, 4096, 0}, // attention's P·V at head dim 40 (one pair)
 	}
 	for _, v := range benchVariants(d) {
 		for _, f16 := range []bool{true, false} {

@@ -18,6 +18,8 @@ func TestVariantChoice(t *testing.T) {
 	ragged := kernels.NewGemmParams(1, 77, 320, 77, true, false, false, kernels.GemmActNone, true)
 	require.Equal(t, "tex", kernels.GemmVariant(true, "", small))
 	require.Equal(t, "reg", kernels.GemmVariant(true, "", ragged), "K = 77 does not fit the texel kernel")
+	pv := kernels.NewGemmParams(4, 4096, 40, 4096, false, false, false, kernels.GemmActNone, false)
+	require.Equal(t, "tex5", kernels.GemmVariant(true, "", pv), "40 columns: the 32×40 tiles")
 	require.Equal(t, "tile", kernels.GemmVariant(false, "", small))
 	require.Equal(t, "big", kernels.GemmVariant(false, "", geglu))
 	require.Equal(t, "tile", kernels.GemmVariant(false, "tile", geglu))

@@ -52,6 +52,7 @@ var gemmQuick = []gemmShape{
 	{batch: 1, m: 7, n: 13, k: 40, bias: true},
 	{batch: 3, m: 37, n: 67, k: 16, bias: true, res: true, act: kernels.GemmActGelu},
 	{batch: 1, m: 70, n: 29, k: 104, bias: true, act: kernels.GemmActGeglu},
+	{batch: 3, m: 65, n: 80, k: 64, res: true},
 }
 
 // gemmSD lists the GEMM shapes of SD 1.5 and SD 2.1 at 512×512 (latent 64×64), M per
@@ -116,9 +117,17 @@ func init() {
 	}
 }
 
-// fits reports whether variant can run s ("tex" needs GemmTexFits).
+// fits reports whether variant can run s ("tex" needs GemmTexFits, "tex5" too and no
+// GEGLU).
 func (s gemmShape) fits(variant string) bool {
-	return variant != "tex" || kernels.GemmTexFits(kernels.NewGemmParams(s.batch, s.m, s.n, s.k, true, s.bias, s.res, s.act, false))
+	p := kernels.NewGemmParams(s.batch, s.m, s.n, s.k, true, s.bias, s.res, s.act, false)
+	switch variant {
+	case "tex":
+		return kernels.GemmTexFits(p)
+	case "tex5":
+		return kernels.GemmTexFits(p) && s.act != kernels.GemmActGeglu
+	}
+	return true
 }
 
 // gemmTol is the tolerance of a GEMM with inner size k on data of unit scale (see

@@ -8,8 +8,12 @@
 [[vk::binding(0, 0)]] Buffer<uint4> GemmTexA;
 [[vk::binding(1, 0)]] Buffer<uint4> GemmTexB;
 // sdgo:variant gemm_tex_f16 -DGEMM_F16=1
+// sdgo:variant gemm_tex5 -DGTN=5
+// sdgo:variant gemm_tex5_f16 -DGEMM_F16=1 -DGTN=5
 #define GTM 32
+#ifndef GTN
 #define GTN 4
+#endif
 #define GTH (GTN / 2)
 #define GTQ (GTM / 8)
 float4 GemmHalves(uint2 w) {
