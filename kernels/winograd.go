@@ -416,6 +416,34 @@ func WinoChunkRows(n, tilesW, tileRows, cin, cout int, maxBytes int64) int {
 	return max(1, min(tileRows, int(maxBytes/perRow)))
 }
 
+// WinoStep is one chunk of tile rows of a Winograd conv: the input transform, the 16
+// batched "tex" GEMMs (Gemm: V[p]·U[p]ᵀ → M[p]) and the output transform, with their
+// params and workgroup counts; Tiles is the chunk's T.
+type WinoStep struct {
+	In, Out             Spec
+	InParams, OutParams WinoParams
+	InGroups, OutGroups [3]uint32
+	Gemm                GemmParams
+	Tiles               int
+}
+
+// WinoSteps splits conv p (3×3, stride 1, padding 1; WinoFits) into chunks of at most
+// rows tile rows (WinoChunkRows), f16 for fp16 U.
+func WinoSteps(p ConvParams, f16 bool, rows int) []WinoStep {
+	tilesW, tileRows := (p.W+1)/2, (p.H+1)/2
+	var steps []WinoStep
+	for r0 := uint32(0); r0 < tileRows; r0 += uint32(rows) {
+		wp := WinoParams{N: p.N, H: p.H, W: p.W, C: p.Cin, TilesW: tilesW, TileRow0: r0, TileRows: min(uint32(rows), tileRows-r0), Flags: p.Flags}
+		st := WinoStep{Tiles: int(WinoTiles(&wp))}
+		st.In, st.InParams, st.InGroups = WinoInFor(wp)
+		st.Gemm = NewGemmParams(16, st.Tiles, int(p.Cout), int(p.Cin), f16, false, false, GemmActNone, false)
+		wp.C = p.Cout
+		st.Out, st.OutParams, st.OutGroups = WinoOutFor(wp)
+		steps = append(steps, st)
+	}
+	return steps
+}
+
 // WinoInCPU and WinoOutCPU are the CPU references of WinoIn and WinoOut.
 func WinoInCPU(p WinoParams, x, v []float32) {
 	cpuMu.Lock()

@@ -21,30 +21,22 @@ func WinogradDispatches(d *gpu.Device, p kernels.ConvParams, f16 bool, chunkRows
 	if err != nil {
 		return nil, err
 	}
-	n, cin, cout := int(p.N), int(p.Cin), int(p.Cout)
-	tilesW, tileRows := (int(p.W)+1)/2, (int(p.H)+1)/2
 	var ds []gpu.Dispatch
-	for r0 := 0; r0 < tileRows; r0 += chunkRows {
-		rows := min(chunkRows, tileRows-r0)
-		t := n * rows * tilesW
-		wp := kernels.WinoParams{N: p.N, H: p.H, W: p.W, C: p.Cin, TilesW: uint32(tilesW), TileRow0: uint32(r0), TileRows: uint32(rows), Flags: p.Flags}
-		vs := gpu.BindRange(v, 0, int64(4*16*t*cin))
-		ms := gpu.BindRange(m, 0, int64(4*16*t*cout))
-		spec, wpIn, groups := kernels.WinoInFor(wp)
-		in, err := d.Kernel(spec)
+	for _, st := range kernels.WinoSteps(p, f16, chunkRows) {
+		in, err := d.Kernel(st.In)
 		if err != nil {
 			return nil, err
 		}
-		ds = append(ds, gpu.Dispatch{Kernel: in, Bindings: []gpu.Binding{gpu.Bind(x), vs}, Params: gpu.Params(wpIn), Groups: groups})
-		gp := kernels.NewGemmParams(16, t, cout, cin, f16, false, false, kernels.GemmActNone, false)
-		ds = append(ds, gpu.Dispatch{Kernel: gemm, Bindings: []gpu.Binding{vs, gpu.Bind(u), vs, vs, ms}, Params: gpu.Params(gp), Groups: kernels.GemmGroups("tex", gp)})
-		wp.C = p.Cout
-		spec, wpOut, groups := kernels.WinoOutFor(wp)
-		out, err := d.Kernel(spec)
+		out, err := d.Kernel(st.Out)
 		if err != nil {
 			return nil, err
 		}
-		ds = append(ds, gpu.Dispatch{Kernel: out, Bindings: []gpu.Binding{ms, gpu.Bind(bias), gpu.Bind(r), gpu.Bind(y)}, Params: gpu.Params(wpOut), Groups: groups})
+		vs := gpu.BindRange(v, 0, int64(4*16*st.Tiles*int(p.Cin)))
+		ms := gpu.BindRange(m, 0, int64(4*16*st.Tiles*int(p.Cout)))
+		ds = append(ds,
+			gpu.Dispatch{Kernel: in, Bindings: []gpu.Binding{gpu.Bind(x), vs}, Params: gpu.Params(st.InParams), Groups: st.InGroups},
+			gpu.Dispatch{Kernel: gemm, Bindings: []gpu.Binding{vs, gpu.Bind(u), vs, vs, ms}, Params: gpu.Params(st.Gemm), Groups: kernels.GemmGroups("tex", st.Gemm)},
+			gpu.Dispatch{Kernel: out, Bindings: []gpu.Binding{ms, gpu.Bind(bias), gpu.Bind(r), gpu.Bind(y)}, Params: gpu.Params(st.OutParams), Groups: st.OutGroups})
 	}
 	return ds, nil
 }

@@ -350,16 +350,10 @@ func (n *Net) winograd(p kernels.ConvParams, in Tensor, c Conv, bias, r, y Tenso
 		n.Fail("conv", err)
 		return
 	}
-	for r0 := 0; r0 < tileRows; r0 += rows {
-		wp := kernels.WinoParams{N: p.N, H: p.H, W: p.W, C: p.Cin, TilesW: uint32(tilesW), TileRow0: uint32(r0), TileRows: uint32(min(rows, tileRows-r0)), Flags: p.Flags}
-		t := int(kernels.WinoTiles(&wp))
-		spec, wpIn, groups := kernels.WinoInFor(wp)
-		n.dispatch(spec, gpu.Params(wpIn), groups, in, v)
-		gp := kernels.NewGemmParams(16, t, cout, cin, c.W.F16, false, false, kernels.GemmActNone, false)
-		n.dispatch(gemm, gpu.Params(gp), kernels.GemmGroups("tex", gp), v, c.W, v, v, m)
-		wp.C = p.Cout
-		spec, wpOut, groups := kernels.WinoOutFor(wp)
-		n.dispatch(spec, gpu.Params(wpOut), groups, m, bias, r, y)
+	for _, st := range kernels.WinoSteps(p, c.W.F16, rows) {
+		n.dispatch(st.In, gpu.Params(st.InParams), st.InGroups, in, v)
+		n.dispatch(gemm, gpu.Params(st.Gemm), kernels.GemmGroups("tex", st.Gemm), v, c.W, v, v, m)
+		n.dispatch(st.Out, gpu.Params(st.OutParams), st.OutGroups, m, bias, r, y)
 	}
 }
 
