@@ -74,9 +74,13 @@ type Info struct {
 	SubgroupSize          int
 	Float16               bool // shaderFloat16 arithmetic
 	Storage16             bool // 16-bit storage buffer access
-	Timestamps            bool
-	TimestampPeriodNs     float64
-	PipelineCacheUUID     [16]byte `json:"-"`
+	// CoopMatrix: the device runs the tensor-core kernels (VK_NV_cooperative_matrix with
+	// 16×16×16 fp16 matrices and fp32 accumulators, float16 arithmetic, 32-wide
+	// subgroups and 48 KiB of shared memory). SDGO_COOPMAT=0 turns them off.
+	CoopMatrix        bool
+	Timestamps        bool
+	TimestampPeriodNs float64
+	PipelineCacheUUID [16]byte `json:"-"`
 
 	pd           vk.PhysicalDevice
 	queueFamily  uint32
@@ -217,6 +221,8 @@ func describe(inst vk.Instance, pd vk.PhysicalDevice) (Info, bool) {
 	in.SubgroupSize = e.subgroupSize
 	in.Float16 = e.float16
 	in.Storage16 = e.storage16
+	in.CoopMatrix = e.coopMatrix && e.float16 && e.subgroupSize == 32 && in.MaxSharedMemory >= 48<<10 && in.MaxWorkgroupInvocs >= 256 &&
+		os.Getenv("SDGO_COOPMAT") != "0"
 	in.Driver = strings.TrimSpace(e.driverName + " " + e.driverInfo)
 	if in.Driver == "" {
 		in.Driver = fmt.Sprintf("driver version %#x", p.DriverVersion)
@@ -335,7 +341,7 @@ type Device struct {
 }
 
 // Open creates a logical device on the device selected by sel (see pick), enabling
-// 16-bit storage and float16 arithmetic where the device has them.
+// 16-bit storage, float16 arithmetic and cooperative matrices where the device has them.
 func Open(sel string) (*Device, error) {
 	inst, err := newInstance()
 	if err != nil {
@@ -357,8 +363,12 @@ func (d *Device) open(sel string) error {
 	if d.Info, err = pick(infos, sel); err != nil {
 		return err
 	}
-	chain := featureChain(d.Info.Float16, d.Info.Storage16)
+	chain := featureChain(d.Info.Float16, d.Info.Storage16, d.Info.CoopMatrix)
 	defer freeChain(chain)
+	var exts []string
+	if d.Info.CoopMatrix {
+		exts = append(exts, "VK_NV_cooperative_matrix\x00")
+	}
 	q := vk.DeviceQueueCreateInfo{
 		SType:            vk.StructureTypeDeviceQueueCreateInfo,
 		QueueFamilyIndex: d.Info.queueFamily,
@@ -367,10 +377,12 @@ func (d *Device) open(sel string) error {
 	}
 	var dev vk.Device
 	r := vk.CreateDevice(d.Info.pd, &vk.DeviceCreateInfo{
-		SType:                vk.StructureTypeDeviceCreateInfo,
-		PNext:                chain,
-		QueueCreateInfoCount: 1,
-		PQueueCreateInfos:    []vk.DeviceQueueCreateInfo{q},
+		SType:                   vk.StructureTypeDeviceCreateInfo,
+		PNext:                   chain,
+		QueueCreateInfoCount:    1,
+		PQueueCreateInfos:       []vk.DeviceQueueCreateInfo{q},
+		EnabledExtensionCount:   uint32(len(exts)),
+		PpEnabledExtensionNames: exts,
 	}, nil, &dev)
 	if err := vkCheck(r, "create device "+d.Info.Name); err != nil {
 		return err

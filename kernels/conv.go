@@ -39,11 +39,13 @@ var (
 //gosl: end cpuonly
 
 //gosl: hlsl conv
+// #ifndef SDGO_GLSL
 // [[vk::binding(0, 0)]] RWStructuredBuffer<float> ConvBufX;
 // [[vk::binding(1, 0)]] RWStructuredBuffer<uint> ConvBufW;
 // [[vk::binding(2, 0)]] RWStructuredBuffer<float> ConvBufBias;
 // [[vk::binding(3, 0)]] RWStructuredBuffer<float> ConvBufR;
 // [[vk::binding(4, 0)]] RWStructuredBuffer<float> ConvBufY;
+// #endif
 //gosl: end conv
 
 //gosl: start conv
@@ -522,27 +524,139 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 */
 //gosl: end conv_big
 
+// The tensor-core conv for GPUs with cooperative matrices (see coopmat.go): gemm_cm's
+// tiles over output pixels × output channels (conv_cm64: 64 pixels), fp16 weights only,
+// the implicit im2col rows gathered as conv_big's loader does.
+
+//gosl: hlsl conv_cm
+/*
+#version 450
+#extension GL_NV_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_EXT_control_flow_attributes : require
+// // sdgo:variant conv_cm64 -DCM_BM=64
+#include "glslcompat.hlsl"
+layout(local_size_x = 256) in;
+layout(std430, binding = 0) buffer ConvX1 { float ConvBufX[]; };
+layout(std430, binding = 1) buffer ConvW1 { uint ConvBufW[]; };
+layout(std430, binding = 1) buffer ConvW4 { uvec4 ConvBufW4[]; };
+layout(std430, binding = 2) buffer ConvBias1 { float ConvBufBias[]; };
+layout(std430, binding = 3) buffer ConvR1 { float ConvBufR[]; };
+layout(std430, binding = 4) buffer ConvY1 { float ConvBufY[]; };
+#include "conv.hlsl"
+layout(push_constant) uniform PC { ConvParams P; };
+#define CM_COLMAJOR true
+#include "cmmain.hlsl"
+ConvParams p;
+uint c0;
+uint npix;
+uint M;
+uint KHW;
+uint ldw;
+uint xbase;
+int iy0;
+int ix0;
+// // cmLoadA reads the invocation's own im2col row (set up in main: m is always that row),
+// // stepping through (ci, ky, kx) without divisions.
+void cmLoadA(uint m, uint k, out float a[CM_AK]) {
+	uint ci = k / KHW;
+	uint tap = k - ci * KHW;
+	uint ky = tap / p.KW;
+	uint kx = tap - ky * p.KW;
+	uint HW = p.H * p.W;
+	for (uint q = 0; q < CM_AK; q++) {
+		int iy = iy0 + int(ky);
+		int ix = ix0 + int(kx);
+		bool ok = k + q < cmK && iy >= 0 && ix >= 0 && iy < int(p.H) && ix < int(p.W);
+		float v = ConvBufX[xbase + min(ci, p.Cin - 1) * HW + (ok ? uint(iy) * p.W + uint(ix) : 0)];
+		a[q] = ok ? v : 0.0;
+		kx++;
+		if (kx == p.KW) {
+			kx = 0;
+			ky++;
+			if (ky == p.KH) {
+				ky = 0;
+				ci++;
+			}
+		}
+	}
+}
+void cmLoadB(uint r, uint k, out float b[16]) {
+	uint off = min(c0 + r, p.Cout - 1) * ldw;
+	if ((cmK % 8) == 0 && k + 16 <= cmK) {
+		for (uint q = 0; q < 2; q++) {
+			uvec4 w = ConvBufW4[(off + (k >> 1)) / 4 + q];
+			vec2 h0 = unpackHalf2x16(w.x);
+			vec2 h1 = unpackHalf2x16(w.y);
+			vec2 h2 = unpackHalf2x16(w.z);
+			vec2 h3 = unpackHalf2x16(w.w);
+			b[8 * q] = h0.x;
+			b[8 * q + 1] = h0.y;
+			b[8 * q + 2] = h1.x;
+			b[8 * q + 3] = h1.y;
+			b[8 * q + 4] = h2.x;
+			b[8 * q + 5] = h2.y;
+			b[8 * q + 6] = h3.x;
+			b[8 * q + 7] = h3.y;
+		}
+		return;
+	}
+	for (uint q = 0; q < 16; q++) {
+		float v = ConvLoadW(p, off, min(k + q, cmK - 1));
+		b[q] = k + q < cmK ? v : 0.0;
+	}
+}
+void cmStore(uint m, uint c, float v, float g) {
+	uint co = c0 + c;
+	if (m < M && co < p.Cout) { ConvStore(p, m / npix, co, p.OY0 + (m % npix) / p.OW, (m % npix) % p.OW, v); }
+}
+void main() {
+	p = P;
+	cmK = ConvK(p);
+	cmPaired = false;
+	KHW = p.KH * p.KW;
+	ldw = ConvLdW(p);
+	npix = p.Rows * p.OW;
+	M = p.N * npix;
+	c0 = gl_WorkGroupID.x * 128;
+	uint m0 = gl_WorkGroupID.y * CM_BM;
+	uint m = min(m0 + gl_LocalInvocationIndex / CM_AT, M - 1);
+	uint r = m % npix;
+	xbase = (m / npix) * p.Cin * p.H * p.W;
+	iy0 = int((p.OY0 + r / p.OW) * p.Stride) - int(p.PadT);
+	ix0 = int((r % p.OW) * p.Stride) - int(p.PadL);
+	cmMain(m0);
+}
+*/
+//gosl: end conv_cm
+
 var convVariants = map[string]tileVariant{
-	"tex":  {"conv_tex", 8, 32, 32, 1<<0 | 1<<1},
-	"reg":  {"conv_reg", 8, 32, 32, 0},
-	"tile": {"conv_tile", 256, 64, 64, 0},
-	"big":  {"conv_big", 256, 128, 128, 0},
+	"tex":  {"conv_tex", 8, 32, 32, 1<<0 | 1<<1, false},
+	"reg":  {"conv_reg", 8, 32, 32, 0, false},
+	"tile": {"conv_tile", 256, 64, 64, 0, false},
+	"big":  {"conv_big", 256, 128, 128, 0, false},
+	"cm":   {"conv_cm", 256, 128, 128, 0, true},
+	"cm64": {"conv_cm64", 256, 64, 128, 0, true},
 }
 
 // ConvVariants lists the conv variant names: "tex" (texel fetches from channels-last
 // input and a tap-major weight; the lavapipe winner where ConvTexFits), "reg" (register
 // tiles, 8 invocations, storage buffers; any shape) and "tile" (64×64 shared-memory
-// tiles, 256 invocations, for GPUs) and "big" (128×128 tiles, 8×8 per invocation, for
-// GPUs).
-func ConvVariants() []string { return []string{"tex", "reg", "tile", "big"} }
+// tiles, 256 invocations, for GPUs), "big" (128×128 tiles, 8×8 per invocation, for
+// GPUs) and "cm", "cm64" (tensor cores, 128 or 64 pixels × 128 channels, fp16 weights,
+// for GPUs with cooperative matrices).
+func ConvVariants() []string { return []string{"tex", "reg", "tile", "big", "cm", "cm64"} }
 
-// ConvVariant picks the conv variant for p: override if set, else $SDGO_CONV_VARIANT if
-// set, else "tex" on CPU devices and "tile" or, for large p, "big" on GPUs (see
-// pickVariant); "tex" falls back to "reg" where p.Cin does not fit it ("tex" and "reg"
-// need subgroups of ≥ 8, as GemmVariant's). On CPU devices the choice depends on p.Cin
-// alone, which is what a layer knows when it loads its weights.
-func ConvVariant(deviceIsCPU bool, override string, p ConvParams) string {
-	v := pickVariant("SDGO_CONV_VARIANT", deviceIsCPU, override, groupCount(ConvGroups("big", p)))
+// ConvVariant picks the conv variant for p on device t: override if set, else
+// $SDGO_CONV_VARIANT if set, else "tex" on CPU devices and on GPUs "cm"/"cm64" (tensor
+// cores, fp16 weights) or "tile"/"big" (see pickVariant); "tex" falls back to "reg"
+// where p.Cin does not fit it ("tex" and "reg" need subgroups of ≥ 8, as GemmVariant's).
+// On CPU devices the choice depends on p.Cin alone, which is what a layer knows when it
+// loads its weights.
+func ConvVariant(t Target, override string, p ConvParams) string {
+	v := pickVariant("SDGO_CONV_VARIANT", t, override, p.Flags&ConvF16 != 0, groupCount(ConvGroups("big", p)))
 	if v == "tex" && !ConvTexFits(int(p.Cin)) {
 		return "reg"
 	}
@@ -576,11 +690,7 @@ func ConvKernel(variant string, f16 bool) (Spec, error) {
 	if !ok {
 		return Spec{}, fmt.Errorf("unknown conv variant %q (have %v)", variant, ConvVariants())
 	}
-	name := v.name
-	if f16 {
-		name += "_f16"
-	}
-	return Spec{Name: name, Reads: 4, Writes: 1, ParamsSize: 64, Local: [3]uint32{v.local, 1, 1}, Texels: v.texels}, nil
+	return v.spec("conv", f16, 64)
 }
 
 // ConvGroups returns the workgroup count of a conv variant for p.

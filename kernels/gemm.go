@@ -38,11 +38,13 @@ var (
 //gosl: end cpuonly
 
 //gosl: hlsl gemm
+// #ifndef SDGO_GLSL
 // [[vk::binding(0, 0)]] RWStructuredBuffer<float> GemmBufA;
 // [[vk::binding(1, 0)]] RWStructuredBuffer<uint> GemmBufB;
 // [[vk::binding(2, 0)]] RWStructuredBuffer<float> GemmBufBias;
 // [[vk::binding(3, 0)]] RWStructuredBuffer<float> GemmBufR;
 // [[vk::binding(4, 0)]] RWStructuredBuffer<float> GemmBufC;
+// #endif
 //gosl: end gemm
 
 //gosl: start gemm
@@ -580,30 +582,126 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 */
 //gosl: end gemm_big
 
+// The tensor-core kernel for GPUs with cooperative matrices (see coopmat.go): 128×128
+// tiles of C (gemm_cm64: 64×128, for grids too small to fill the GPU with 128-row
+// tiles), fp16 weights only. GEGLU: the tile's weight rows are 64 value rows and their
+// gates, as in gemm_big. A and the weights are read 16 bytes at a time where K % 8 == 0
+// and the batch strides are multiples of 4 words, else one element at a time.
+
+//gosl: hlsl gemm_cm
+/*
+#version 450
+#extension GL_NV_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_EXT_control_flow_attributes : require
+// // sdgo:variant gemm_cm64 -DCM_BM=64
+#include "glslcompat.hlsl"
+layout(local_size_x = 256) in;
+layout(std430, binding = 0) buffer GemmA1 { float GemmBufA[]; };
+layout(std430, binding = 0) buffer GemmA4 { vec4 GemmBufA4[]; };
+layout(std430, binding = 1) buffer GemmB1 { uint GemmBufB[]; };
+layout(std430, binding = 1) buffer GemmB4 { uvec4 GemmBufB4[]; };
+layout(std430, binding = 2) buffer GemmBias1 { float GemmBufBias[]; };
+layout(std430, binding = 3) buffer GemmR1 { float GemmBufR[]; };
+layout(std430, binding = 4) buffer GemmC1 { float GemmBufC[]; };
+#include "gemm.hlsl"
+layout(push_constant) uniform PC { GemmParams P; };
+#define CM_COLMAJOR false
+#include "cmmain.hlsl"
+GemmParams p;
+uint bz;
+uint n0;
+bool vec;
+void cmLoadA(uint m, uint k, out float a[CM_AK]) {
+	uint off = bz * p.StrideA + min(m, p.M - 1) * p.K + k;
+	if (vec && k + CM_AK <= p.K) {
+		for (uint q = 0; q < CM_AK; q += 4) {
+			vec4 v = GemmBufA4[(off + q) >> 2];
+			a[q] = v.x;
+			a[q + 1] = v.y;
+			a[q + 2] = v.z;
+			a[q + 3] = v.w;
+		}
+		return;
+	}
+	for (uint q = 0; q < CM_AK; q++) {
+		float v = GemmBufA[off - k + min(k + q, p.K - 1)];
+		a[q] = k + q < p.K ? v : 0.0;
+	}
+}
+void cmLoadB(uint r, uint k, out float b[16]) {
+	uint row = cmPaired ? min(n0 + r % 64, p.N - 1) + (r / 64) * p.N : min(n0 + r, p.N - 1);
+	uint off = bz * p.StrideB + row * GemmLdB(p);
+	if (vec && k + 16 <= p.K) {
+		for (uint q = 0; q < 2; q++) {
+			uvec4 w = GemmBufB4[(off + (k >> 1)) / 4 + q];
+			vec2 h0 = unpackHalf2x16(w.x);
+			vec2 h1 = unpackHalf2x16(w.y);
+			vec2 h2 = unpackHalf2x16(w.z);
+			vec2 h3 = unpackHalf2x16(w.w);
+			b[8 * q] = h0.x;
+			b[8 * q + 1] = h0.y;
+			b[8 * q + 2] = h1.x;
+			b[8 * q + 3] = h1.y;
+			b[8 * q + 4] = h2.x;
+			b[8 * q + 5] = h2.y;
+			b[8 * q + 6] = h3.x;
+			b[8 * q + 7] = h3.y;
+		}
+		return;
+	}
+	for (uint q = 0; q < 16; q++) {
+		float v = GemmLoadB(p, off, min(k + q, p.K - 1));
+		b[q] = k + q < p.K ? v : 0.0;
+	}
+}
+void cmStore(uint m, uint c, float v, float g) {
+	uint n = n0 + c;
+	if (m < p.M && n < p.N) { GemmStore(p, bz, m, n, v, g); }
+}
+void main() {
+	p = P;
+	bz = gl_WorkGroupID.z;
+	cmPaired = p.Act == GemmActGeglu;
+	n0 = gl_WorkGroupID.x * (cmPaired ? 64 : 128);
+	cmK = p.K;
+	vec = (p.K % 8) == 0 && (p.StrideA % 4) == 0 && (p.StrideB % 4) == 0;
+	cmMain(gl_WorkGroupID.y * CM_BM);
+}
+*/
+//gosl: end gemm_cm
+
 // GEMM variants: "tex" (texel fetches, 32×32 register tiles with subgroup broadcasts,
 // 8 invocations; the lavapipe winner where GemmTexFits; "tex5" is its 32×40 build for
 // N a multiple of 40 but not of 32, such as attention's P·V at head dims 40 and 80,
 // where 32-column tiles would leave a third of the FMAs idle), "reg" (the same tiles read
 // through storage buffers; any shape), and for discrete GPUs "tile" (64×64
-// shared-memory tiles, 4×4 per invocation) and "big" (128×128, 8×8 per invocation).
+// shared-memory tiles, 4×4 per invocation), "big" (128×128, 8×8 per invocation) and,
+// on GPUs with cooperative matrices and for fp16 weights, "cm" and "cm64" (tensor
+// cores, 128×128 and 64×128 tiles).
 var gemmVariants = map[string]tileVariant{
-	"tex":  {"gemm_tex", 8, 32, 32, 1<<0 | 1<<1},
-	"tex5": {"gemm_tex5", 8, 32, 40, 1<<0 | 1<<1},
-	"reg":  {"gemm_reg", 8, 32, 32, 0},
-	"tile": {"gemm_tile", 256, 64, 64, 0},
-	"big":  {"gemm_big", 256, 128, 128, 0},
+	"tex":  {"gemm_tex", 8, 32, 32, 1<<0 | 1<<1, false},
+	"tex5": {"gemm_tex5", 8, 32, 40, 1<<0 | 1<<1, false},
+	"reg":  {"gemm_reg", 8, 32, 32, 0, false},
+	"tile": {"gemm_tile", 256, 64, 64, 0, false},
+	"big":  {"gemm_big", 256, 128, 128, 0, false},
+	"cm":   {"gemm_cm", 256, 128, 128, 0, true},
+	"cm64": {"gemm_cm64", 256, 64, 128, 0, true},
 }
 
 // GemmVariants lists the GEMM variant names.
-func GemmVariants() []string { return []string{"tex", "tex5", "reg", "tile", "big"} }
+func GemmVariants() []string { return []string{"tex", "tex5", "reg", "tile", "big", "cm", "cm64"} }
 
-// GemmVariant picks the GEMM variant for p: override if set, else $SDGO_GEMM_VARIANT if
-// set, else "tex" on CPU devices (lavapipe) and "tile" or, for large p, "big" on GPUs
-// (see pickVariant); "tex" falls back to "reg" where p does not fit it (GemmTexFits). "tex" and "reg" need the 8-invocation
+// GemmVariant picks the GEMM variant for p on device t: override if set, else
+// $SDGO_GEMM_VARIANT if set, else "tex" on CPU devices (lavapipe) and on GPUs "cm"/"cm64"
+// (tensor cores, fp16 weights) or "tile"/"big" (see pickVariant); "tex" falls back to
+// "reg" where p does not fit it (GemmTexFits). "tex" and "reg" need the 8-invocation
 // workgroup to lie in one subgroup (subgroup size ≥ 8: lavapipe 8, NVIDIA 32, AMD
 // 32/64); on a device with smaller subgroups use "tile".
-func GemmVariant(deviceIsCPU bool, override string, p GemmParams) string {
-	v := pickVariant("SDGO_GEMM_VARIANT", deviceIsCPU, override, groupCount(GemmGroups("big", p)))
+func GemmVariant(t Target, override string, p GemmParams) string {
+	v := pickVariant("SDGO_GEMM_VARIANT", t, override, p.Flags&GemmF16 != 0, groupCount(GemmGroups("big", p)))
 	switch {
 	case (v == "tex" || v == "tex5") && !GemmTexFits(p):
 		return "reg"
@@ -630,11 +728,7 @@ func GemmKernel(variant string, f16 bool) (Spec, error) {
 	if !ok {
 		return Spec{}, fmt.Errorf("unknown GEMM variant %q (have %v)", variant, GemmVariants())
 	}
-	name := v.name
-	if f16 {
-		name += "_f16"
-	}
-	return Spec{Name: name, Reads: 4, Writes: 1, ParamsSize: 48, Local: [3]uint32{v.local, 1, 1}, Texels: v.texels}, nil
+	return v.spec("GEMM", f16, 48)
 }
 
 // GemmGroups returns the workgroup count of a GEMM variant for p.

@@ -29,13 +29,17 @@ func logPeak(b *testing.B, d *gpu.Device) {
 
 // benchVariants returns the variants to benchmark: $SDGO_BENCH_VARIANTS (comma list),
 // else on CPU devices the texel and storage-buffer register kernels side by side (their
-// ratio, measured in one run, is the figure to compare) and on GPUs the tiled kernel.
+// ratio, measured in one run, is the figure to compare) and on GPUs the tiled kernels,
+// with the tensor-core ones where the device has cooperative matrices.
 func benchVariants(d *gpu.Device) []string {
 	if v := os.Getenv("SDGO_BENCH_VARIANTS"); v != "" {
 		return strings.Split(v, ",")
 	}
-	if d.Info.Type == gpu.CPU {
+	switch {
+	case d.Info.Type == gpu.CPU:
 		return []string{"tex", "reg"}
+	case d.Info.CoopMatrix:
+		return []string{"tile", "big", "cm", "cm64"}
 	}
 	return []string{"tile"}
 }
@@ -93,7 +97,9 @@ func BenchmarkGEMM(b *testing.B) {
 	for _, v := range benchVariants(d) {
 		for _, f16 := range []bool{true, false} {
 			spec, err := kernels.GemmKernel(v, f16)
-			if err != nil {
+			if err != nil && !f16 {
+				continue // a tensor-core variant: fp16 weights only
+			} else if err != nil {
 				b.Fatal(err)
 			}
 			for _, s := range shapes {

@@ -1,6 +1,18 @@
 package kernels
 
-import "os"
+import (
+	"fmt"
+	"os"
+)
+
+// Target is what the variant choice knows of a device.
+type Target struct {
+	// CPU marks a CPU device (lavapipe): texel and register-tile variants.
+	CPU bool
+	// CoopMatrix marks a GPU that runs the cooperative-matrix (tensor-core) variants
+	// (gpu.Info.CoopMatrix).
+	CoopMatrix bool
+}
 
 // tileVariant describes a compiled kernel shape of a tiled kernel family (GEMM, conv).
 type tileVariant struct {
@@ -8,6 +20,19 @@ type tileVariant struct {
 	local  uint32
 	tm, tn uint32 // rows (or output pixels) and weight rows (output channels) per workgroup
 	texels uint32 // Spec.Texels: the bindings read as texel buffers
+	f16    bool   // fp16 weights only: the module is built for them and has no _f16 twin
+}
+
+// spec returns the Spec of v for fp32 or fp16 weights.
+func (v tileVariant) spec(family string, f16 bool, paramsSize int) (Spec, error) {
+	name := v.name
+	switch {
+	case v.f16 && !f16:
+		return Spec{}, fmt.Errorf("%s variant %s reads fp16 weights only", family, v.name)
+	case f16 && !v.f16:
+		name += "_f16"
+	}
+	return Spec{Name: name, Reads: 4, Writes: 1, ParamsSize: paramsSize, Local: [3]uint32{v.local, 1, 1}, Texels: v.texels}, nil
 }
 
 // bigMinGroups is how many 128×128 workgroups a dispatch needs before GPUs get the
@@ -17,18 +42,35 @@ type tileVariant struct {
 // which "big" would leave mostly idle.
 const bigMinGroups = 1024
 
+// cmMinGroups is how many 128-row workgroups a tensor-core dispatch needs before it
+// gets "cm" rather than "cm64" (64-row tiles, twice the workgroups): two per SM of an
+// H100.
+const cmMinGroups = 264
+
 // pickVariant returns override if set, else $env if set, else "tex" on CPU devices
-// (lavapipe), and on GPUs "big" for dispatches of at least bigMinGroups 128×128 tiles
-// (bigGroups) and "tile" for smaller ones.
-func pickVariant(env string, deviceIsCPU bool, override string, bigGroups uint32) string {
+// (lavapipe), and on GPUs "cm" (or for fewer than cmMinGroups 128×128 tiles, "cm64")
+// where the device has cooperative matrices and the weights are fp16 (f16), else "big"
+// for dispatches of at least bigMinGroups 128×128 tiles (bigGroups) and "tile" for
+// smaller ones. A tensor-core variant asked for where it cannot run becomes "tile".
+func pickVariant(env string, t Target, override string, f16 bool, bigGroups uint32) string {
 	if override == "" {
 		override = os.Getenv(env)
 	}
+	cm := t.CoopMatrix && f16
 	switch {
+	case override == "cm" || override == "cm64":
+		if !cm {
+			return "tile"
+		}
+		return override
 	case override != "":
 		return override
-	case deviceIsCPU:
+	case t.CPU:
 		return "tex"
+	case cm && bigGroups >= cmMinGroups:
+		return "cm"
+	case cm:
+		return "cm64"
 	case bigGroups >= bigMinGroups:
 		return "big"
 	}

@@ -42,6 +42,7 @@ func runDevices(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "   max storage buffer:  %d MiB\n", in.MaxStorageBufferRange>>20)
 		fmt.Fprintf(stdout, "   shared memory:       %d KiB, workgroup ≤ %d threads, subgroup %d\n", in.MaxSharedMemory>>10, in.MaxWorkgroupInvocs, in.SubgroupSize)
 		fmt.Fprintf(stdout, "   fp16:                arithmetic %s, 16-bit storage %s\n", yesNo(in.Float16), yesNo(in.Storage16))
+		fmt.Fprintf(stdout, "   coop. matrices:      %s (VK_NV_cooperative_matrix, fp16 16×16×16: the tensor-core kernels)\n", yesNo(in.CoopMatrix))
 		if m := in.Missing(); len(m) > 0 {
 			fmt.Fprintf(stdout, "   missing:             %s\n", strings.Join(m, ", "))
 		}

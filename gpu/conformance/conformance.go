@@ -24,6 +24,8 @@ type Case struct {
 	Slow bool
 	// Run executes the kernel on d and compares it with the references.
 	Run func(d *gpu.Device) (Comparison, error)
+	// Skip, if set, names what a device lacks for this case ("" = runnable).
+	Skip func(in gpu.Info) string
 }
 
 // Comparison is how far a device result is from the references.
@@ -48,6 +50,8 @@ type Result struct {
 	Comparison
 	Err      error
 	Duration time.Duration
+	// Skipped names what the device lacks, for a case not run (it counts as passed).
+	Skipped string
 }
 
 var registry []Case
@@ -76,6 +80,16 @@ func Cases(filter string, quick bool) []Case {
 func Run(d *gpu.Device, cases []Case, progress func(Result)) []Result {
 	var rs []Result
 	for _, c := range cases {
+		if c.Skip != nil {
+			if why := c.Skip(d.Info); why != "" {
+				r := Result{Case: c, Comparison: Comparison{Pass: true}, Skipped: why}
+				rs = append(rs, r)
+				if progress != nil {
+					progress(r)
+				}
+				continue
+			}
+		}
 		start := time.Now()
 		cmp, err := c.Run(d)
 		r := Result{Case: c, Comparison: cmp, Err: err, Duration: time.Since(start)}
@@ -128,6 +142,8 @@ func Table(rs []Result) string {
 	for _, r := range rs {
 		status := "pass"
 		switch {
+		case r.Skipped != "":
+			status = "skipped: the device lacks " + r.Skipped
 		case r.Err != nil:
 			status = "ERROR: " + r.Err.Error()
 		case !r.Pass:
@@ -148,6 +164,18 @@ func Failed(rs []Result) int {
 	}
 	return n
 }
+
+// needsCoopMatrix is the Skip of the tensor-core variants.
+func needsCoopMatrix(in gpu.Info) string {
+	if in.CoopMatrix {
+		return ""
+	}
+	return "cooperative matrices (VK_NV_cooperative_matrix, fp16 16×16×16)"
+}
+
+// tensorCore reports whether a GEMM or conv variant runs on tensor cores (fp16 weights
+// only, on devices with cooperative matrices).
+func tensorCore(variant string) bool { return variant == "cm" || variant == "cm64" }
 
 // randn returns n normal values from a fixed seed, so every run checks the same data.
 func randn(seed int64, n int, scale float32) []float32 {

@@ -121,16 +121,23 @@ func init() {
 		for _, f16 := range []bool{false, true} {
 			name := "wino"
 			if v != "wino" {
-				spec, _ := kernels.ConvKernel(v, f16)
+				spec, err := kernels.ConvKernel(v, f16)
+				if err != nil {
+					continue // a tensor-core variant with fp32 weights
+				}
 				name = spec.Name
 			} else if f16 {
 				name += "_f16"
+			}
+			var skip func(gpu.Info) string
+			if tensorCore(v) {
+				skip = needsCoopMatrix
 			}
 			for _, s := range convQuick {
 				if !s.fits(v) {
 					continue
 				}
-				register(Case{Kernel: name, Shape: s.String(), Run: func(d *gpu.Device) (Comparison, error) {
+				register(Case{Kernel: name, Shape: s.String(), Skip: skip, Run: func(d *gpu.Device) (Comparison, error) {
 					return checkConv(d, v, f16, s, false)
 				}})
 			}
@@ -138,7 +145,7 @@ func init() {
 				if !s.fits(v) {
 					continue
 				}
-				register(Case{Kernel: name, Shape: s.String(), Slow: true, Run: func(d *gpu.Device) (Comparison, error) {
+				register(Case{Kernel: name, Shape: s.String(), Slow: true, Skip: skip, Run: func(d *gpu.Device) (Comparison, error) {
 					return checkConv(d, v, f16, s, true)
 				}})
 			}

@@ -96,12 +96,19 @@ var gemmSD = []gemmShape{
 func init() {
 	for _, v := range kernels.GemmVariants() {
 		for _, f16 := range []bool{false, true} {
-			spec, _ := kernels.GemmKernel(v, f16)
+			spec, err := kernels.GemmKernel(v, f16)
+			if err != nil {
+				continue // a tensor-core variant with fp32 weights
+			}
+			var skip func(gpu.Info) string
+			if tensorCore(v) {
+				skip = needsCoopMatrix
+			}
 			for _, s := range gemmQuick {
 				if !s.fits(v) {
 					continue
 				}
-				register(Case{Kernel: spec.Name, Shape: s.String(), Run: func(d *gpu.Device) (Comparison, error) {
+				register(Case{Kernel: spec.Name, Shape: s.String(), Skip: skip, Run: func(d *gpu.Device) (Comparison, error) {
 					return checkGemm(d, v, f16, s, false)
 				}})
 			}
@@ -109,7 +116,7 @@ func init() {
 				if !s.fits(v) {
 					continue
 				}
-				register(Case{Kernel: spec.Name, Shape: s.String(), Slow: true, Run: func(d *gpu.Device) (Comparison, error) {
+				register(Case{Kernel: spec.Name, Shape: s.String(), Slow: true, Skip: skip, Run: func(d *gpu.Device) (Comparison, error) {
 					return checkGemm(d, v, f16, s, true)
 				}})
 			}

@@ -2,11 +2,13 @@
 #define __CONV_HLSL__
 
 
+#ifndef SDGO_GLSL
 [[vk::binding(0, 0)]] RWStructuredBuffer<float> ConvBufX;
 [[vk::binding(1, 0)]] RWStructuredBuffer<uint> ConvBufW;
 [[vk::binding(2, 0)]] RWStructuredBuffer<float> ConvBufBias;
 [[vk::binding(3, 0)]] RWStructuredBuffer<float> ConvBufR;
 [[vk::binding(4, 0)]] RWStructuredBuffer<float> ConvBufY;
+#endif
 
 // Flags of ConvParams.Flags.
 

@@ -2,11 +2,13 @@
 #define __GEMM_HLSL__
 
 
+#ifndef SDGO_GLSL
 [[vk::binding(0, 0)]] RWStructuredBuffer<float> GemmBufA;
 [[vk::binding(1, 0)]] RWStructuredBuffer<uint> GemmBufB;
 [[vk::binding(2, 0)]] RWStructuredBuffer<float> GemmBufBias;
 [[vk::binding(3, 0)]] RWStructuredBuffer<float> GemmBufR;
 [[vk::binding(4, 0)]] RWStructuredBuffer<float> GemmBufC;
+#endif
 
 // Flags of GemmParams.Flags.
 

@@ -23,6 +23,11 @@ const (
 
 func (n *Net) isCPU() bool { return n.d.Info.Type == gpu.CPU }
 
+// target is what the kernel variant choice knows of the device.
+func (n *Net) target() kernels.Target {
+	return kernels.Target{CPU: n.isCPU(), CoopMatrix: n.d.Info.CoopMatrix}
+}
+
 // elementwise records a 1-D kernel y = f(x) over all elements.
 func (n *Net) elementwise(spec kernels.Spec, x Tensor, alpha float32) Tensor {
 	y := n.Act(x.Shape...)
@@ -244,7 +249,7 @@ func (n *Net) Linear(x Tensor, l Linear, ep Epilogue, res Tensor) Tensor {
 		return Tensor{}
 	}
 	p := kernels.NewGemmParams(1, m, out, k, l.W.F16, l.B.Valid(), res.Valid(), act, true)
-	variant := kernels.GemmVariant(n.isCPU(), "", p)
+	variant := kernels.GemmVariant(n.target(), "", p)
 	spec, err := kernels.GemmKernel(variant, l.W.F16)
 	if err != nil {
 		n.Fail("linear", err)
@@ -317,7 +322,7 @@ func (n *Net) conv(in Tensor, shape []int, c Conv, res Tensor) Tensor {
 	} else if !n.same("conv residual", res, y) {
 		return Tensor{}
 	}
-	variant := kernels.ConvVariant(n.isCPU(), "", p)
+	variant := kernels.ConvVariant(n.target(), "", p)
 	if (c.Layout != ConvPlain) != (variant == "tex") {
 		n.Failf("conv: the weights were loaded for another conv kernel than %q (was SDGO_CONV_VARIANT changed after loading?)", variant)
 		return Tensor{}
@@ -439,7 +444,7 @@ func (n *Net) gemmAttention(q, k, v Tensor, heads int) Tensor {
 	chunk := max(1, min(pairs, scoreChunkBytes/(4*tq*tk)))
 	scores := n.Act(chunk, tq, tk)
 	gemm := func(p kernels.GemmParams, a, b, c Tensor) {
-		variant := kernels.GemmVariant(n.isCPU(), "", p)
+		variant := kernels.GemmVariant(n.target(), "", p)
 		spec, err := kernels.GemmKernel(variant, false)
 		if err != nil {
 			n.Fail("attention", err)

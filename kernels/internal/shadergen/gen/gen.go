@@ -26,7 +26,7 @@ func Generate(srcDir, outDir string) error {
 	}
 	old, _ := filepath.Glob(filepath.Join(outDir, "*.*"))
 	for _, f := range old {
-		if ext := filepath.Ext(f); ext == ".hlsl" || ext == ".spv" {
+		if generated(f) {
 			if err := os.Remove(f); err != nil {
 				return err
 			}
@@ -51,7 +51,7 @@ func Check(srcDir, outDir string) error {
 	seen := map[string]bool{}
 	for _, f := range committed {
 		name := filepath.Base(f)
-		if ext := filepath.Ext(name); ext != ".hlsl" && ext != ".spv" {
+		if !generated(name) {
 			continue
 		}
 		seen[name] = true
@@ -117,11 +117,21 @@ func render(srcDir string) (map[string][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		files[name] = data
 		if !bytes.Contains(data, []byte("void main(")) {
+			files[name] = data
 			continue // an include file shared by entry points
 		}
 		stem := strings.TrimSuffix(name, ".hlsl")
+		if comp, ok := glslEntry(data); ok {
+			// A GLSL kernel: compiled from stem.comp, with the gosl guard removed so
+			// that #version comes first.
+			name, data = stem+".comp", comp
+			f = filepath.Join(hlslDir, name)
+			if err := os.WriteFile(f, data, 0o644); err != nil {
+				return nil, err
+			}
+		}
+		files[name] = data
 		builds := map[string][]string{stem: nil}
 		for _, v := range variants(data) {
 			builds[v[0]] = v[1:]
@@ -211,10 +221,41 @@ func variants(hlsl []byte) [][]string {
 	return vs
 }
 
-func compile(glslc, hlslPath string, flags []string) ([]byte, error) {
-	out := hlslPath + ".spv"
-	args := append([]string{"-fshader-stage=compute", "-x", "hlsl", "-fhlsl-16bit-types", "--target-env=vulkan1.1", "-O", "-I", filepath.Dir(hlslPath)}, flags...)
-	args = append(args, "-o", out, hlslPath)
+// generated reports whether a file in the shader folder is shadergen output: HLSL,
+// GLSL compute kernels (.comp) and SPIR-V.
+func generated(name string) bool {
+	switch filepath.Ext(name) {
+	case ".hlsl", ".comp", ".spv":
+		return true
+	}
+	return false
+}
+
+// glslEntry recognises a kernel written in GLSL — for what neither gosl nor glslang's
+// HLSL front end can express, such as cooperative matrices — by its #version line, and
+// returns it without the include guard gosl wraps every file in.
+func glslEntry(data []byte) ([]byte, bool) {
+	if !bytes.Contains(data, []byte("\n#version ")) {
+		return nil, false
+	}
+	lines := strings.Split(string(data), "\n")
+	var kept []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "#ifndef __") || strings.HasPrefix(l, "#define __") || strings.HasPrefix(l, "#endif // __") {
+			continue
+		}
+		kept = append(kept, l)
+	}
+	return []byte(strings.TrimLeft(strings.Join(kept, "\n"), "\n")), true
+}
+
+func compile(glslc, path string, flags []string) ([]byte, error) {
+	out := path + ".spv"
+	args := []string{"-fshader-stage=compute", "--target-env=vulkan1.1", "-O", "-I", filepath.Dir(path)}
+	if filepath.Ext(path) == ".hlsl" {
+		args = append(args, "-x", "hlsl", "-fhlsl-16bit-types")
+	}
+	args = append(append(args, flags...), "-o", out, path)
 	cmd := exec.Command(glslc, args...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("glslc %s: %v\n%s", strings.Join(flags, " "), err, msg)

@@ -1,0 +1,135 @@
+package kernels
+
+// The tensor-core kernels (gemm_cm, conv_cm) are GLSL: cooperative matrices
+// (VK_NV_cooperative_matrix) exist neither in gosl nor in glslang's HLSL front end. They
+// include the gosl-generated HLSL of their family (gemm.hlsl, conv.hlsl) for the weight
+// decoding and the epilogue — the same Go functions as every other variant — through
+// glslcompat, a few macros that make that HLSL valid GLSL.
+//
+// The inner product runs on 16×16×16 fp16 matrices with fp32 accumulators. The weights
+// are fp16 already (the variants exist for fp16 weights only); each activation a is
+// split into a_hi (a with its mantissa cut to fp16's 10 bits, exact in fp16) and
+// a_lo = fp16(a − a_hi), and both are multiplied, so A keeps 21 bits of mantissa and the
+// results stay within the fp32 kernels' tolerances. (a_hi = fp16(a) does not work:
+// NVIDIA's compiler folds float(fp16(a)) back to a, making a_lo zero — measured 1e-3
+// errors.)
+// |a| is clamped to 65504 before the split (a_lo then carries up to another 65504):
+// SD's activations are far inside this range, as fp16 inference in diffusers relies on.
+
+//gosl: hlsl glslcompat
+/*
+#define SDGO_GLSL 1
+#define static
+#define f16tof32(h) unpackHalf2x16(h).x
+#define asfloat uintBitsToFloat
+*/
+//gosl: end glslcompat
+
+// cmmain is the body shared by the cooperative-matrix kernels: a workgroup of 256
+// invocations (8 subgroups of 32) computes a CM_BM×128 tile of C = A·Bᵀ, where the
+// including kernel defines how a row of A (cmLoadA: CM_AK consecutive k of row m, 0 past
+// cmK) and a row of the tile's weights (cmLoadB: 16 consecutive k of tile row r) are
+// read and how a result is stored (cmStore: row m, tile column c; with cmPaired the
+// tile's weight rows are 64 value rows and then their 64 gate rows, and cmStore gets
+// the value and its gate together). Each k-step stages 32 k of A (as fp16 hi and lo
+// parts) and of the weights in shared memory, and loads the next step's into registers
+// while the tensor cores work; subgroup (wm, wn) multiplies its CM_FM
+// 16-row fragments of A with the tile columns {16·wn, 64 + 16·wn} + 0..15. The results go
+// out through a per-subgroup 16×16 staging area, stored column-major where CM_COLMAJOR
+// (conv: consecutive invocations then write consecutive pixels of an NCHW channel).
+
+//gosl: hlsl cmmain
+/*
+#ifndef CM_BM
+#define CM_BM 128
+#endif
+#define CM_BK 32
+#define CM_LD 40
+#define CM_FM (CM_BM / 32)
+#define CM_AT (256 / CM_BM)
+#define CM_AK (CM_BK / CM_AT)
+#define CM_ACC fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
+#define CM_IN fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
+shared float16_t cmAh[CM_BM * CM_LD];
+shared float16_t cmAl[CM_BM * CM_LD];
+shared float16_t cmBs[128 * CM_LD];
+shared float cmCs[8 * 512];
+uint cmK;
+bool cmPaired;
+void cmLoadA(uint m, uint k, out float a[CM_AK]);
+void cmLoadB(uint r, uint k, out float b[16]);
+void cmStore(uint m, uint c, float v, float g);
+void cmMain(uint m0) {
+	uint t = gl_LocalInvocationIndex;
+	uint warp = gl_SubgroupID;
+	uint lane = gl_SubgroupInvocationID;
+	uint wm = warp / 4;
+	uint wn = warp % 4;
+	uint ar = t / CM_AT;
+	uint ak = (t % CM_AT) * CM_AK;
+	uint br = t / 2;
+	uint bk = (t % 2) * 16;
+	CM_ACC acc[CM_FM][2];
+	[[unroll]] for (uint i = 0; i < CM_FM; i++) {
+		acc[i][0] = CM_ACC(0.0);
+		acc[i][1] = CM_ACC(0.0);
+	}
+	float a[CM_AK];
+	float b[16];
+	cmLoadA(m0 + ar, ak, a);
+	cmLoadB(br, bk, b);
+	for (uint k0 = 0; k0 < cmK; k0 += CM_BK) {
+		[[unroll]] for (uint q = 0; q < CM_AK; q++) {
+			float x = clamp(a[q], -65504.0, 65504.0);
+			float h = uintBitsToFloat(floatBitsToUint(x) & 0xffffe000u);
+			cmAh[ar * CM_LD + ak + q] = float16_t(h);
+			cmAl[ar * CM_LD + ak + q] = float16_t(a[q] - h);
+		}
+		[[unroll]] for (uint q = 0; q < 16; q++) { cmBs[br * CM_LD + bk + q] = float16_t(b[q]); }
+		barrier();
+		if (k0 + CM_BK < cmK) {
+			cmLoadA(m0 + ar, k0 + CM_BK + ak, a);
+			cmLoadB(br, k0 + CM_BK + bk, b);
+		}
+		[[unroll]] for (uint kk = 0; kk < CM_BK; kk += 16) {
+			CM_IN b0;
+			CM_IN b1;
+			coopMatLoadNV(b0, cmBs, (wn * 16) * CM_LD + kk, CM_LD, true);
+			coopMatLoadNV(b1, cmBs, (64 + wn * 16) * CM_LD + kk, CM_LD, true);
+			[[unroll]] for (uint i = 0; i < CM_FM; i++) {
+				uint r = (wm * CM_FM + i) * 16;
+				CM_IN ah;
+				CM_IN al;
+				coopMatLoadNV(ah, cmAh, r * CM_LD + kk, CM_LD, false);
+				coopMatLoadNV(al, cmAl, r * CM_LD + kk, CM_LD, false);
+				acc[i][0] = coopMatMulAddNV(ah, b0, acc[i][0]);
+				acc[i][0] = coopMatMulAddNV(al, b0, acc[i][0]);
+				acc[i][1] = coopMatMulAddNV(ah, b1, acc[i][1]);
+				acc[i][1] = coopMatMulAddNV(al, b1, acc[i][1]);
+			}
+		}
+		barrier();
+	}
+	uint cs = warp * 512;
+	[[unroll]] for (uint i = 0; i < CM_FM; i++) {
+		coopMatStoreNV(acc[i][0], cmCs, cs, 16, CM_COLMAJOR);
+		coopMatStoreNV(acc[i][1], cmCs, cs + 256, 16, CM_COLMAJOR);
+		barrier();
+		uint mr = m0 + (wm * CM_FM + i) * 16;
+		for (uint e = lane; e < 256; e += 32) {
+			uint r = CM_COLMAJOR ? e % 16 : e / 16;
+			uint c = CM_COLMAJOR ? e / 16 : e % 16;
+			float v = cmCs[cs + e];
+			float w = cmCs[cs + 256 + e];
+			if (cmPaired) {
+				cmStore(mr + r, wn * 16 + c, v, w);
+			} else {
+				cmStore(mr + r, wn * 16 + c, v, 0.0);
+				cmStore(mr + r, 64 + wn * 16 + c, w, 0.0);
+			}
+		}
+		barrier();
+	}
+}
+*/
+//gosl: end cmmain

@@ -1,0 +1,99 @@
+#version 450
+#extension GL_NV_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_EXT_control_flow_attributes : require
+// sdgo:variant conv_cm64 -DCM_BM=64
+#include "glslcompat.hlsl"
+layout(local_size_x = 256) in;
+layout(std430, binding = 0) buffer ConvX1 { float ConvBufX[]; };
+layout(std430, binding = 1) buffer ConvW1 { uint ConvBufW[]; };
+layout(std430, binding = 1) buffer ConvW4 { uvec4 ConvBufW4[]; };
+layout(std430, binding = 2) buffer ConvBias1 { float ConvBufBias[]; };
+layout(std430, binding = 3) buffer ConvR1 { float ConvBufR[]; };
+layout(std430, binding = 4) buffer ConvY1 { float ConvBufY[]; };
+#include "conv.hlsl"
+layout(push_constant) uniform PC { ConvParams P; };
+#define CM_COLMAJOR true
+#include "cmmain.hlsl"
+ConvParams p;
+uint c0;
+uint npix;
+uint M;
+uint KHW;
+uint ldw;
+uint xbase;
+int iy0;
+int ix0;
+// cmLoadA reads the invocation's own im2col row (set up in main: m is always that row),
+// stepping through (ci, ky, kx) without divisions.
+void cmLoadA(uint m, uint k, out float a[CM_AK]) {
+	uint ci = k / KHW;
+	uint tap = k - ci * KHW;
+	uint ky = tap / p.KW;
+	uint kx = tap - ky * p.KW;
+	uint HW = p.H * p.W;
+	for (uint q = 0; q < CM_AK; q++) {
+		int iy = iy0 + int(ky);
+		int ix = ix0 + int(kx);
+		bool ok = k + q < cmK && iy >= 0 && ix >= 0 && iy < int(p.H) && ix < int(p.W);
+		float v = ConvBufX[xbase + min(ci, p.Cin - 1) * HW + (ok ? uint(iy) * p.W + uint(ix) : 0)];
+		a[q] = ok ? v : 0.0;
+		kx++;
+		if (kx == p.KW) {
+			kx = 0;
+			ky++;
+			if (ky == p.KH) {
+				ky = 0;
+				ci++;
+			}
+		}
+	}
+}
+void cmLoadB(uint r, uint k, out float b[16]) {
+	uint off = min(c0 + r, p.Cout - 1) * ldw;
+	if ((cmK % 8) == 0 && k + 16 <= cmK) {
+		for (uint q = 0; q < 2; q++) {
+			uvec4 w = ConvBufW4[(off + (k >> 1)) / 4 + q];
+			vec2 h0 = unpackHalf2x16(w.x);
+			vec2 h1 = unpackHalf2x16(w.y);
+			vec2 h2 = unpackHalf2x16(w.z);
+			vec2 h3 = unpackHalf2x16(w.w);
+			b[8 * q] = h0.x;
+			b[8 * q + 1] = h0.y;
+			b[8 * q + 2] = h1.x;
+			b[8 * q + 3] = h1.y;
+			b[8 * q + 4] = h2.x;
+			b[8 * q + 5] = h2.y;
+			b[8 * q + 6] = h3.x;
+			b[8 * q + 7] = h3.y;
+		}
+		return;
+	}
+	for (uint q = 0; q < 16; q++) {
+		float v = ConvLoadW(p, off, min(k + q, cmK - 1));
+		b[q] = k + q < cmK ? v : 0.0;
+	}
+}
+void cmStore(uint m, uint c, float v, float g) {
+	uint co = c0 + c;
+	if (m < M && co < p.Cout) { ConvStore(p, m / npix, co, p.OY0 + (m % npix) / p.OW, (m % npix) % p.OW, v); }
+}
+void main() {
+	p = P;
+	cmK = ConvK(p);
+	cmPaired = false;
+	KHW = p.KH * p.KW;
+	ldw = ConvLdW(p);
+	npix = p.Rows * p.OW;
+	M = p.N * npix;
+	c0 = gl_WorkGroupID.x * 128;
+	uint m0 = gl_WorkGroupID.y * CM_BM;
+	uint m = min(m0 + gl_LocalInvocationIndex / CM_AT, M - 1);
+	uint r = m % npix;
+	xbase = (m / npix) * p.Cin * p.H * p.W;
+	iy0 = int((p.OY0 + r / p.OW) * p.Stride) - int(p.PadT);
+	ix0 = int((r % p.OW) * p.Stride) - int(p.PadL);
+	cmMain(m0);
+}
