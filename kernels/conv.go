@@ -536,7 +536,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_EXT_control_flow_attributes : require
-// // sdgo:variant conv_cm64 -DCM_BM=64
+// // sdgo:variant conv_cm64 -DCM_BM=64 -DCM_BK=64
 #include "glslcompat.hlsl"
 layout(local_size_x = 256) in;
 layout(std430, binding = 0) buffer ConvX1 { float ConvBufX[]; };
@@ -583,29 +583,19 @@ void cmLoadA(uint m, uint k, out float a[CM_AK]) {
 		}
 	}
 }
-void cmLoadB(uint r, uint k, out float b[16]) {
+void cmLoadB(uint r, uint k, out uvec4 b[CM_BV]) {
 	uint off = min(c0 + r, p.Cout - 1) * ldw;
-	if ((cmK % 8) == 0 && k + 16 <= cmK) {
-		for (uint q = 0; q < 2; q++) {
-			uvec4 w = ConvBufW4[(off + (k >> 1)) / 4 + q];
-			vec2 h0 = unpackHalf2x16(w.x);
-			vec2 h1 = unpackHalf2x16(w.y);
-			vec2 h2 = unpackHalf2x16(w.z);
-			vec2 h3 = unpackHalf2x16(w.w);
-			b[8 * q] = h0.x;
-			b[8 * q + 1] = h0.y;
-			b[8 * q + 2] = h1.x;
-			b[8 * q + 3] = h1.y;
-			b[8 * q + 4] = h2.x;
-			b[8 * q + 5] = h2.y;
-			b[8 * q + 6] = h3.x;
-			b[8 * q + 7] = h3.y;
-		}
+	if ((cmK % 8) == 0 && k + 8 * CM_BV <= cmK) {
+		[[unroll]] for (uint q = 0; q < CM_BV; q++) { b[q] = ConvBufW4[(off + (k >> 1)) / 4 + q]; }
 		return;
 	}
-	for (uint q = 0; q < 16; q++) {
-		float v = ConvLoadW(p, off, min(k + q, cmK - 1));
-		b[q] = k + q < cmK ? v : 0.0;
+	[[unroll]] for (uint q = 0; q < CM_BV; q++) {
+		[[unroll]] for (uint j = 0; j < 4; j++) {
+			uint k0 = k + 8 * q + 2 * j;
+			float v0 = k0 < cmK ? ConvLoadW(p, off, min(k0, cmK - 1)) : 0.0;
+			float v1 = k0 + 1 < cmK ? ConvLoadW(p, off, min(k0 + 1, cmK - 1)) : 0.0;
+			b[q][j] = packHalf2x16(vec2(v0, v1));
+		}
 	}
 }
 void cmStore(uint m, uint c, float v, float g) {

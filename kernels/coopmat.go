@@ -28,14 +28,17 @@ package kernels
 // cmmain is the body shared by the cooperative-matrix kernels: a workgroup of 256
 // invocations (8 subgroups of 32) computes a CM_BM×128 tile of C = A·Bᵀ, where the
 // including kernel defines how a row of A (cmLoadA: CM_AK consecutive k of row m, 0 past
-// cmK) and a row of the tile's weights (cmLoadB: 16 consecutive k of tile row r) are
+// cmK) and a row of the tile's weights (cmLoadB: CM_BK/2 consecutive k of tile row r,
+// as packed fp16 pairs) are
 // read and how a result is stored (cmStore: row m, tile column c; with cmPaired the
 // tile's weight rows are 64 value rows and then their 64 gate rows, and cmStore gets
-// the value and its gate together). Each k-step stages 32 k of A (as fp16 hi and lo
-// parts) and of the weights in shared memory, and loads the next step's into registers
-// while the tensor cores work; subgroup (wm, wn) multiplies its CM_FM
+// the value and its gate together). Each k-step stages CM_BK k of A (as fp16 hi and lo
+// parts) and of the weights in shared memory, 16 bytes per store, and loads the next
+// step's into registers while the tensor cores work (cm64 takes 64 k per step, cm 32:
+// 48 KiB of shared memory); subgroup (wm, wn) multiplies its CM_FM
 // 16-row fragments of A with the tile columns {16·wn, 64 + 16·wn} + 0..15. The results go
-// out through a per-subgroup 16×16 staging area, stored column-major where CM_COLMAJOR
+// out through a per-subgroup 16×16 staging area in the same shared memory, stored
+// column-major where CM_COLMAJOR
 // (conv: consecutive invocations then write consecutive pixels of an NCHW channel).
 
 //gosl: hlsl cmmain
@@ -43,22 +46,35 @@ package kernels
 #ifndef CM_BM
 #define CM_BM 128
 #endif
+#ifndef CM_BK
 #define CM_BK 32
-#define CM_LD 40
+#endif
+#define CM_LDV (CM_BK / 8 + 1)
 #define CM_FM (CM_BM / 32)
 #define CM_AT (256 / CM_BM)
 #define CM_AK (CM_BK / CM_AT)
+#define CM_BV (CM_BK / 16)
+#define CM_AL (CM_BM * CM_LDV)
+#define CM_B0 (2 * CM_AL)
+#define CM_POOL max(CM_B0 + 128 * CM_LDV, 1024)
 #define CM_ACC fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
 #define CM_IN fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
-shared float16_t cmAh[CM_BM * CM_LD];
-shared float16_t cmAl[CM_BM * CM_LD];
-shared float16_t cmBs[128 * CM_LD];
-shared float cmCs[8 * 512];
+shared uvec4 cmPool[CM_POOL];
 uint cmK;
 bool cmPaired;
 void cmLoadA(uint m, uint k, out float a[CM_AK]);
-void cmLoadB(uint r, uint k, out float b[16]);
+void cmLoadB(uint r, uint k, out uvec4 b[CM_BV]);
 void cmStore(uint m, uint c, float v, float g);
+// // cmSplit packs 8 activations into their fp16 hi parts (mantissas cut to 10 bits, so
+// // the conversion is exact) and lo parts (the remainders, rounded).
+void cmSplit(float a[CM_AK], uint q, out uvec4 hi, out uvec4 lo) {
+	[[unroll]] for (uint j = 0; j < 4; j++) {
+		vec2 x = clamp(vec2(a[q + 2 * j], a[q + 2 * j + 1]), -65504.0, 65504.0);
+		vec2 h = uintBitsToFloat(floatBitsToUint(x) & 0xffffe000u);
+		hi[j] = packHalf2x16(h);
+		lo[j] = packHalf2x16(vec2(a[q + 2 * j], a[q + 2 * j + 1]) - h);
+	}
+}
 void cmMain(uint m0) {
 	uint t = gl_LocalInvocationIndex;
 	uint warp = gl_SubgroupID;
@@ -68,40 +84,41 @@ void cmMain(uint m0) {
 	uint ar = t / CM_AT;
 	uint ak = (t % CM_AT) * CM_AK;
 	uint br = t / 2;
-	uint bk = (t % 2) * 16;
+	uint bk = (t % 2) * (CM_BK / 2);
 	CM_ACC acc[CM_FM][2];
 	[[unroll]] for (uint i = 0; i < CM_FM; i++) {
 		acc[i][0] = CM_ACC(0.0);
 		acc[i][1] = CM_ACC(0.0);
 	}
 	float a[CM_AK];
-	float b[16];
+	uvec4 b[CM_BV];
 	cmLoadA(m0 + ar, ak, a);
 	cmLoadB(br, bk, b);
 	for (uint k0 = 0; k0 < cmK; k0 += CM_BK) {
-		[[unroll]] for (uint q = 0; q < CM_AK; q++) {
-			float x = clamp(a[q], -65504.0, 65504.0);
-			float h = uintBitsToFloat(floatBitsToUint(x) & 0xffffe000u);
-			cmAh[ar * CM_LD + ak + q] = float16_t(h);
-			cmAl[ar * CM_LD + ak + q] = float16_t(a[q] - h);
+		[[unroll]] for (uint q = 0; q < CM_AK; q += 8) {
+			uvec4 hi;
+			uvec4 lo;
+			cmSplit(a, q, hi, lo);
+			cmPool[ar * CM_LDV + (ak + q) / 8] = hi;
+			cmPool[CM_AL + ar * CM_LDV + (ak + q) / 8] = lo;
 		}
-		[[unroll]] for (uint q = 0; q < 16; q++) { cmBs[br * CM_LD + bk + q] = float16_t(b[q]); }
+		[[unroll]] for (uint q = 0; q < CM_BV; q++) { cmPool[CM_B0 + br * CM_LDV + bk / 8 + q] = b[q]; }
 		barrier();
 		if (k0 + CM_BK < cmK) {
 			cmLoadA(m0 + ar, k0 + CM_BK + ak, a);
 			cmLoadB(br, k0 + CM_BK + bk, b);
 		}
-		[[unroll]] for (uint kk = 0; kk < CM_BK; kk += 16) {
+		[[unroll]] for (uint kk = 0; kk < CM_BK / 8; kk += 2) {
 			CM_IN b0;
 			CM_IN b1;
-			coopMatLoadNV(b0, cmBs, (wn * 16) * CM_LD + kk, CM_LD, true);
-			coopMatLoadNV(b1, cmBs, (64 + wn * 16) * CM_LD + kk, CM_LD, true);
+			coopMatLoadNV(b0, cmPool, CM_B0 + (wn * 16) * CM_LDV + kk, CM_LDV, true);
+			coopMatLoadNV(b1, cmPool, CM_B0 + (64 + wn * 16) * CM_LDV + kk, CM_LDV, true);
 			[[unroll]] for (uint i = 0; i < CM_FM; i++) {
 				uint r = (wm * CM_FM + i) * 16;
 				CM_IN ah;
 				CM_IN al;
-				coopMatLoadNV(ah, cmAh, r * CM_LD + kk, CM_LD, false);
-				coopMatLoadNV(al, cmAl, r * CM_LD + kk, CM_LD, false);
+				coopMatLoadNV(ah, cmPool, r * CM_LDV + kk, CM_LDV, false);
+				coopMatLoadNV(al, cmPool, CM_AL + r * CM_LDV + kk, CM_LDV, false);
 				acc[i][0] = coopMatMulAddNV(ah, b0, acc[i][0]);
 				acc[i][0] = coopMatMulAddNV(al, b0, acc[i][0]);
 				acc[i][1] = coopMatMulAddNV(ah, b1, acc[i][1]);
@@ -110,17 +127,18 @@ void cmMain(uint m0) {
 		}
 		barrier();
 	}
-	uint cs = warp * 512;
+	// // The staging areas (128 texels of 16×16 floats per subgroup) reuse the pool.
+	uint cs = warp * 128;
 	[[unroll]] for (uint i = 0; i < CM_FM; i++) {
-		coopMatStoreNV(acc[i][0], cmCs, cs, 16, CM_COLMAJOR);
-		coopMatStoreNV(acc[i][1], cmCs, cs + 256, 16, CM_COLMAJOR);
+		coopMatStoreNV(acc[i][0], cmPool, cs, 4, CM_COLMAJOR);
+		coopMatStoreNV(acc[i][1], cmPool, cs + 64, 4, CM_COLMAJOR);
 		barrier();
 		uint mr = m0 + (wm * CM_FM + i) * 16;
 		for (uint e = lane; e < 256; e += 32) {
 			uint r = CM_COLMAJOR ? e % 16 : e / 16;
 			uint c = CM_COLMAJOR ? e / 16 : e % 16;
-			float v = cmCs[cs + e];
-			float w = cmCs[cs + 256 + e];
+			float v = uintBitsToFloat(cmPool[cs + e / 4][e % 4]);
+			float w = uintBitsToFloat(cmPool[cs + 64 + e / 4][e % 4]);
 			if (cmPaired) {
 				cmStore(mr + r, wn * 16 + c, v, w);
 			} else {
