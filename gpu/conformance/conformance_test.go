@@ -60,3 +60,17 @@ func TestCompareCatchesErrors(t *testing.T) {
 	require.Equal(t, 1, nan.Worst)
 	require.False(t, Compare([]float32{1}, cpu, want, 1, 1).Pass)
 }
+
+// TestSkippedCase checks that a case whose Skip names a missing feature is reported as
+// skipped, counts as passed, and is not run.
+func TestSkippedCase(t *testing.T) {
+	ran := false
+	c := Case{Kernel: "k", Shape: "s", Skip: func(gpu.Info) string { return "a feature" },
+		Run: func(*gpu.Device) (Comparison, error) { ran = true; return Comparison{}, nil }}
+	rs := Run(dev, []Case{c}, nil)
+	require.Len(t, rs, 1)
+	require.False(t, ran)
+	require.Equal(t, "a feature", rs[0].Skipped)
+	require.Zero(t, Failed(rs))
+	require.Contains(t, Table(rs), "skipped: the device lacks a feature")
+}
