@@ -20,7 +20,7 @@ func attnSetup(tb testing.TB, d *gpu.Device, b, t, h, dh int) (q, k, v, o *gpu.T
 
 // flashDispatch is the one FlashAttention dispatch for p.
 func flashDispatch(tb testing.TB, d *gpu.Device, p kernels.AttentionParams, q, k, v, o *gpu.Tensor) gpu.Dispatch {
-	spec, groups, err := kernels.FlashAttentionFor(p, d.Info.Type != gpu.CPU)
+	spec, groups, err := kernels.FlashAttentionFor(p, kernels.Target{CPU: d.Info.Type == gpu.CPU, CoopMatrix: d.Info.CoopMatrix})
 	if err != nil {
 		tb.Fatal(err)
 	}

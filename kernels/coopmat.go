@@ -25,6 +25,24 @@ package kernels
 */
 //gosl: end glslcompat
 
+// cmSplit packs 8 values into their fp16 hi parts (mantissas cut to 10 bits, so the
+// conversion is exact) and lo parts (the remainders, rounded), 16 bytes each.
+
+//gosl: hlsl cmsplit
+/*
+void cmSplit(vec4 x0, vec4 x1, out uvec4 hi, out uvec4 lo) {
+	vec4 c0 = clamp(x0, -65504.0, 65504.0);
+	vec4 c1 = clamp(x1, -65504.0, 65504.0);
+	vec4 h0 = uintBitsToFloat(floatBitsToUint(c0) & 0xffffe000u);
+	vec4 h1 = uintBitsToFloat(floatBitsToUint(c1) & 0xffffe000u);
+	vec4 l0 = x0 - h0;
+	vec4 l1 = x1 - h1;
+	hi = uvec4(packHalf2x16(h0.xy), packHalf2x16(h0.zw), packHalf2x16(h1.xy), packHalf2x16(h1.zw));
+	lo = uvec4(packHalf2x16(l0.xy), packHalf2x16(l0.zw), packHalf2x16(l1.xy), packHalf2x16(l1.zw));
+}
+*/
+//gosl: end cmsplit
+
 // cmmain is the body shared by the cooperative-matrix kernels: a workgroup of 256
 // invocations (8 subgroups of 32) computes a CM_BM×128 tile of C = A·Bᵀ, where the
 // including kernel defines how a row of A (cmLoadA: CM_AK consecutive k of row m, 0 past
@@ -43,6 +61,7 @@ package kernels
 
 //gosl: hlsl cmmain
 /*
+#include "cmsplit.hlsl"
 #ifndef CM_BM
 #define CM_BM 128
 #endif
@@ -65,16 +84,6 @@ bool cmPaired;
 void cmLoadA(uint m, uint k, out float a[CM_AK]);
 void cmLoadB(uint r, uint k, out uvec4 b[CM_BV]);
 void cmStore(uint m, uint c, float v, float g);
-// // cmSplit packs 8 activations into their fp16 hi parts (mantissas cut to 10 bits, so
-// // the conversion is exact) and lo parts (the remainders, rounded).
-void cmSplit(float a[CM_AK], uint q, out uvec4 hi, out uvec4 lo) {
-	[[unroll]] for (uint j = 0; j < 4; j++) {
-		vec2 x = clamp(vec2(a[q + 2 * j], a[q + 2 * j + 1]), -65504.0, 65504.0);
-		vec2 h = uintBitsToFloat(floatBitsToUint(x) & 0xffffe000u);
-		hi[j] = packHalf2x16(h);
-		lo[j] = packHalf2x16(vec2(a[q + 2 * j], a[q + 2 * j + 1]) - h);
-	}
-}
 void cmMain(uint m0) {
 	uint t = gl_LocalInvocationIndex;
 	uint warp = gl_SubgroupID;
@@ -98,7 +107,7 @@ void cmMain(uint m0) {
 		[[unroll]] for (uint q = 0; q < CM_AK; q += 8) {
 			uvec4 hi;
 			uvec4 lo;
-			cmSplit(a, q, hi, lo);
+			cmSplit(vec4(a[q], a[q + 1], a[q + 2], a[q + 3]), vec4(a[q + 4], a[q + 5], a[q + 6], a[q + 7]), hi, lo);
 			cmPool[ar * CM_LDV + (ak + q) / 8] = hi;
 			cmPool[CM_AL + ar * CM_LDV + (ak + q) / 8] = lo;
 		}

@@ -40,6 +40,19 @@ func TestVariantChoice(t *testing.T) {
 	require.Equal(t, "tile", kernels.ConvVariant(gpu, "", unet))
 	require.Equal(t, "big", kernels.ConvVariant(gpu, "", vae))
 	require.Equal(t, "cm", kernels.ConvVariant(tc, "", vae))
+
+	self := kernels.NewAttentionParams(2, 4096, 4096, 8, 40, false)
+	spec, groups, err := kernels.FlashAttentionFor(self, tc)
+	require.NoError(t, err)
+	require.Equal(t, "flash_cm_d40", spec.Name)
+	require.Equal(t, [3]uint32{64, 8, 2}, groups)
+	spec, _, err = kernels.FlashAttentionFor(kernels.NewAttentionParams(1, 77, 77, 12, 64, true), tc)
+	require.NoError(t, err)
+	require.Equal(t, "flash_attention_d64_wide", spec.Name, "causal: no tensor-core kernel")
+	spec, _, err = kernels.FlashAttentionFor(self, cpu)
+	require.NoError(t, err)
+	require.Equal(t, "flash_attention_d40", spec.Name)
+
 	t.Setenv("SDGO_CONV_VARIANT", "reg")
 	require.Equal(t, "reg", kernels.ConvVariant(gpu, "", vae))
 }

@@ -2,6 +2,7 @@
 #define __CMMAIN_HLSL__
 
 
+#include "cmsplit.hlsl"
 #ifndef CM_BM
 #define CM_BM 128
 #endif
@@ -24,16 +25,6 @@ bool cmPaired;
 void cmLoadA(uint m, uint k, out float a[CM_AK]);
 void cmLoadB(uint r, uint k, out uvec4 b[CM_BV]);
 void cmStore(uint m, uint c, float v, float g);
-// cmSplit packs 8 activations into their fp16 hi parts (mantissas cut to 10 bits, so
-// the conversion is exact) and lo parts (the remainders, rounded).
-void cmSplit(float a[CM_AK], uint q, out uvec4 hi, out uvec4 lo) {
-	[[unroll]] for (uint j = 0; j < 4; j++) {
-		vec2 x = clamp(vec2(a[q + 2 * j], a[q + 2 * j + 1]), -65504.0, 65504.0);
-		vec2 h = uintBitsToFloat(floatBitsToUint(x) & 0xffffe000u);
-		hi[j] = packHalf2x16(h);
-		lo[j] = packHalf2x16(vec2(a[q + 2 * j], a[q + 2 * j + 1]) - h);
-	}
-}
 void cmMain(uint m0) {
 	uint t = gl_LocalInvocationIndex;
 	uint warp = gl_SubgroupID;
@@ -57,7 +48,7 @@ void cmMain(uint m0) {
 		[[unroll]] for (uint q = 0; q < CM_AK; q += 8) {
 			uvec4 hi;
 			uvec4 lo;
-			cmSplit(a, q, hi, lo);
+			cmSplit(vec4(a[q], a[q + 1], a[q + 2], a[q + 3]), vec4(a[q + 4], a[q + 5], a[q + 6], a[q + 7]), hi, lo);
 			cmPool[ar * CM_LDV + (ak + q) / 8] = hi;
 			cmPool[CM_AL + ar * CM_LDV + (ak + q) / 8] = lo;
 		}

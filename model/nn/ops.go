@@ -389,7 +389,7 @@ func (n *Net) attention(x, ctx Tensor, a Attention, causal bool, res Tensor) Ten
 		return n.Linear(n.gemmAttention(q, k, v, a.Heads), a.Out, EpilogueNone, res)
 	}
 	p := kernels.NewAttentionParams(b, tq, tk, a.Heads, width/a.Heads, causal)
-	spec, groups, err := kernels.FlashAttentionFor(p, !n.isCPU())
+	spec, groups, err := kernels.FlashAttentionFor(p, n.target())
 	if err != nil {
 		n.Fail("attention", err)
 		return Tensor{}
