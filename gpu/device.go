@@ -221,8 +221,9 @@ func describe(inst vk.Instance, pd vk.PhysicalDevice) (Info, bool) {
 	in.SubgroupSize = e.subgroupSize
 	in.Float16 = e.float16
 	in.Storage16 = e.storage16
+	// The Vulkan memory model the cooperative-matrix shaders declare is core from 1.2.
 	in.CoopMatrix = e.coopMatrix && e.float16 && e.subgroupSize == 32 && in.MaxSharedMemory >= 48<<10 && in.MaxWorkgroupInvocs >= 256 &&
-		os.Getenv("SDGO_COOPMAT") != "0"
+		p.ApiVersion >= vk.MakeVersion(1, 2, 0) && os.Getenv("SDGO_COOPMAT") != "0"
 	in.Driver = strings.TrimSpace(e.driverName + " " + e.driverInfo)
 	if in.Driver == "" {
 		in.Driver = fmt.Sprintf("driver version %#x", p.DriverVersion)

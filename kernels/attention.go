@@ -104,6 +104,7 @@ func FlashAttentionFor(p AttentionParams, t Target) (Spec, [3]uint32, error) {
 		spec, rows, local = wideSpec(spec), 1, FlashAttentionWideLocal
 	}
 	if t.CoopMatrix && FlashCMFits(p) {
+		// 128 invocations per workgroup, 64 query rows: per = local·rows below.
 		spec = Spec{Name: fmt.Sprintf("flash_cm_d%d", p.D), Reads: 3, Writes: 1, ParamsSize: 64, Local: [3]uint32{128, 1, 1}}
 		rows, local = 1, flashCMRows
 	}

@@ -56,7 +56,8 @@ const (
 	ConvBias uint32 = 1
 	// ConvResidual adds R[b,co,oy,ox] (binding 3).
 	ConvResidual uint32 = 2
-	// ConvF16 marks fp16 weights; it must match the kernel variant (ConvKernel sets it).
+	// ConvF16 marks fp16 weights; it must match the kernel built for them (ConvKernel's
+	// f16; NewConvParams sets it).
 	ConvF16 uint32 = 4
 )
 
@@ -672,7 +673,8 @@ func ConvTapMajor[T any](w []T, cout, cin, khw int) []T {
 	return out
 }
 
-// ConvKernel returns the Spec of a conv variant for fp32 or fp16 weights. Bindings: 0 X,
+// ConvKernel returns the Spec of a conv variant for fp32 or fp16 weights (the
+// tensor-core "cm" and "cm64": fp16 only, else an error). Bindings: 0 X,
 // 1 W (weight words), 2 bias, 3 R (reads), 4 Y (written); unused bias or R must still be
 // bound to some tensor (e.g. X). "tex" reads X channels-last and W tap-major (see there).
 func ConvKernel(variant string, f16 bool) (Spec, error) {

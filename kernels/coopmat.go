@@ -15,6 +15,8 @@ package kernels
 // errors.)
 // |a| is clamped to 65504 before the split (a_lo then carries up to another 65504):
 // SD's activations are far inside this range, as fp16 inference in diffusers relies on.
+// The 16-byte loads need every binding to start 16-byte aligned, as the runtime's
+// allocations (64-byte aligned) do.
 
 //gosl: hlsl glslcompat
 /*
@@ -26,7 +28,8 @@ package kernels
 //gosl: end glslcompat
 
 // cmSplit packs 8 values into their fp16 hi parts (mantissas cut to 10 bits, so the
-// conversion is exact) and lo parts (the remainders, rounded), 16 bytes each.
+// conversion is exact down to fp16's smallest normal, 2⁻¹⁴; below it a few bits of
+// order 2⁻²⁵ are lost) and lo parts (the remainders, rounded), 16 bytes each.
 
 //gosl: hlsl cmsplit
 /*
@@ -53,7 +56,7 @@ void cmSplit(vec4 x0, vec4 x1, out uvec4 hi, out uvec4 lo) {
 // the value and its gate together). Each k-step stages CM_BK k of A (as fp16 hi and lo
 // parts) and of the weights in shared memory, 16 bytes per store, and loads the next
 // step's into registers while the tensor cores work (cm64 takes 64 k per step, cm 32:
-// 48 KiB of shared memory); subgroup (wm, wn) multiplies its CM_FM
+// 36 and 30 KiB of shared memory); subgroup (wm, wn) multiplies its CM_FM
 // 16-row fragments of A with the tile columns {16·wn, 64 + 16·wn} + 0..15. The results go
 // out through a per-subgroup 16×16 staging area in the same shared memory, stored
 // column-major where CM_COLMAJOR

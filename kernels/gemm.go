@@ -22,7 +22,8 @@ import (
 // GEGLU: `hidden, gate = proj(x).chunk(2, dim=-1); hidden * gelu(gate)`).
 //
 // The inner products are hand-written HLSL (register tiles and shared-memory tiles need
-// local arrays, groupshared memory and barriers, which gosl cannot express); the weight
+// local arrays, groupshared memory and barriers, which gosl cannot express) or, for the
+// tensor cores, GLSL (see coopmat.go); the weight
 // decoding, the epilogue and the GELU/erf math are Go below, translated by gosl and run
 // as-is by the CPU reference.
 
@@ -55,7 +56,8 @@ const (
 	GemmBias uint32 = 1
 	// GemmResidual adds R[b,m,n] (binding 3) after the activation.
 	GemmResidual uint32 = 2
-	// GemmF16 marks fp16 weights; it must match the kernel variant (GemmKernel sets it).
+	// GemmF16 marks fp16 weights; it must match the kernel built for them (GemmKernel's
+	// f16; NewGemmParams sets it).
 	GemmF16 uint32 = 4
 )
 
@@ -710,7 +712,8 @@ func GemmTexFits(p GemmParams) bool {
 	return p.K%8 == 0 && p.StrideA%4 == 0 && p.StrideB%4 == 0
 }
 
-// GemmKernel returns the Spec of a GEMM variant for fp32 or fp16 weights. Bindings:
+// GemmKernel returns the Spec of a GEMM variant for fp32 or fp16 weights (the
+// tensor-core "cm" and "cm64": fp16 only, else an error). Bindings:
 // 0 A, 1 B (weight words), 2 bias, 3 R (reads), 4 C (written). Unused bias or R must
 // still be bound to some tensor (e.g. A); the kernel does not read it.
 func GemmKernel(variant string, f16 bool) (Spec, error) {

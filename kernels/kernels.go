@@ -2,7 +2,8 @@
 // (translated to HLSL by gosl and compiled to SPIR-V by glslc), its push-constant Params,
 // and a CPU reference that runs the same Go function over the dispatch grid.
 //
-// The generated shaders/*.hlsl and *.spv are committed and embedded; regenerate them with
+// The generated shaders/*.hlsl, *.comp (GLSL) and *.spv are committed, the SPIR-V
+// embedded; regenerate them with
 // `go generate ./kernels/...` after changing a kernel (a test fails when they drift).
 package kernels
 

@@ -18,7 +18,8 @@ static const uint ConvBias = 1;
 // ConvResidual adds R[b,co,oy,ox] (binding 3).
 static const uint ConvResidual = 2;
 
-// ConvF16 marks fp16 weights; it must match the kernel variant (ConvKernel sets it).
+// ConvF16 marks fp16 weights; it must match the kernel built for them (ConvKernel's
+// f16; NewConvParams sets it).
 static const uint ConvF16 = 4;
 
 // ConvParams are the push constants of the conv kernels (64 bytes).

@@ -18,7 +18,8 @@ static const uint GemmBias = 1;
 // GemmResidual adds R[b,m,n] (binding 3) after the activation.
 static const uint GemmResidual = 2;
 
-// GemmF16 marks fp16 weights; it must match the kernel variant (GemmKernel sets it).
+// GemmF16 marks fp16 weights; it must match the kernel built for them (GemmKernel's
+// f16; NewGemmParams sets it).
 static const uint GemmF16 = 4;
 
 // Activations of GemmParams.Act.

@@ -238,15 +238,11 @@ func glslEntry(data []byte) ([]byte, bool) {
 	if !bytes.Contains(data, []byte("\n#version ")) {
 		return nil, false
 	}
-	lines := strings.Split(string(data), "\n")
-	var kept []string
-	for _, l := range lines {
-		if strings.HasPrefix(l, "#ifndef __") || strings.HasPrefix(l, "#define __") || strings.HasPrefix(l, "#endif // __") {
-			continue
-		}
-		kept = append(kept, l)
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) >= 3 && strings.HasPrefix(lines[0], "#ifndef __") && strings.HasPrefix(lines[1], "#define __") && strings.HasPrefix(lines[len(lines)-1], "#endif // __") {
+		lines = lines[2 : len(lines)-1]
 	}
-	return []byte(strings.TrimLeft(strings.Join(kept, "\n"), "\n")), true
+	return []byte(strings.TrimLeft(strings.Join(lines, "\n"), "\n") + "\n"), true
 }
 
 func compile(glslc, path string, flags []string) ([]byte, error) {
