@@ -51,7 +51,13 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		}
 	} else {
 		fmt.Fprint(stdout, conformance.Table(rs))
-		fmt.Fprintf(stdout, "%d passed, %d failed\n", len(rs)-failed, failed)
+		skipped := 0
+		for _, r := range rs {
+			if r.Skipped != "" {
+				skipped++
+			}
+		}
+		fmt.Fprintf(stdout, "%d passed, %d skipped (features the device lacks), %d failed\n", len(rs)-failed-skipped, skipped, failed)
 	}
 	if failed > 0 {
 		return exitFailure
@@ -68,6 +74,7 @@ func writeCheckJSON(w io.Writer, d *gpu.Device, rs []conformance.Result) error {
 		WorstGot, WorstWant  float64
 		Pass                 bool
 		Error                string `json:",omitempty"`
+		Skipped              string `json:",omitempty"`
 		Seconds              float64
 	}
 	out := struct {
@@ -78,7 +85,7 @@ func writeCheckJSON(w io.Writer, d *gpu.Device, rs []conformance.Result) error {
 	for _, r := range rs {
 		x := row{Kernel: r.Kernel, Shape: r.Shape, MaxAbsCPU: r.MaxAbsCPU, MaxAbs64: r.MaxAbs64, MaxRel64: r.MaxRel64,
 			Atol: r.Atol, Rtol: r.Rtol, Worst: r.Worst, WorstGot: r.WorstGot, WorstWant: r.WorstWant,
-			Pass: r.Pass && r.Err == nil, Seconds: r.Duration.Seconds()}
+			Pass: r.Pass && r.Err == nil, Skipped: r.Skipped, Seconds: r.Duration.Seconds()}
 		if r.Err != nil {
 			x.Error = r.Err.Error()
 		}
