@@ -42,21 +42,30 @@ func NewGroupNormParams(b, c, hw, g int, eps float32, act uint32) GroupNormParam
 		T: GroupNormThreads(c / g * hw), Eps: eps, Act: act}
 }
 
-// GroupNormGroups returns the workgroup counts and grid strides of the three GroupNorm
+// GroupNormGroups returns the workgroup grids and strides of the three GroupNorm
 // dispatches (stats, final, apply) and the float32 sizes of the part and stat scratch
 // tensors; set p.Stride to the matching stride for each dispatch.
-func GroupNormGroups(p GroupNormParams) (groups, strides [3]uint32, partFloats, statFloats int) {
+func GroupNormGroups(p GroupNormParams) (groups [3][3]uint32, strides [3]uint32, partFloats, statFloats int) {
 	bg := int(p.B * p.G)
-	groups[0], strides[0] = Groups1D(bg * int(p.T))
-	groups[1], strides[1] = Groups1D(bg)
-	groups[2], strides[2] = Groups1D(int(p.B * p.C * p.HW))
+	var g uint32
+	g, strides[0] = Groups1D(bg * int(p.T))
+	groups[0] = [3]uint32{g, 1, 1}
+	g, strides[1] = Groups1D(bg)
+	groups[1] = [3]uint32{g, 1, 1}
+	if (p.Act & GroupNormTokens) != 0 {
+		groups[2] = [3]uint32{(p.HW + 15) / 16, p.B, 1}
+	} else {
+		// about 4 pixels per invocation
+		g = min((p.HW+4*Local1D-1)/(4*Local1D), maxGroups1D)
+		groups[2], strides[2] = [3]uint32{g, p.B * p.C, 1}, g*Local1D
+	}
 	return groups, strides, bg * int(p.T) * 2, bg * 2
 }
 
 //gosl: start cpuonly
 
 // Go-side storage buffers of the norm kernels.
-var GnX, GnPart, GnPartIn, GnStat, GnXa, GnGamma, GnBeta, GnStatIn, GnY []float32
+var GnX, GnPart, GnPartIn, GnStat []float32
 var LnX, LnGamma, LnBeta, LnY []float32
 
 //gosl: end cpuonly
@@ -179,36 +188,14 @@ func GnFinalAt(p *GroupNormParams, bg uint32) {
 
 //gosl: start gnapply
 
-// GnApplyAt normalises one element with its group's statistics and its channel's
-// affine. For channels-last output (GroupNormTokens) invocation i walks blocks of 16
-// pixels × all channels, 16 pixels of one channel after another, so that both the
-// reads of x and the writes of y stay within a few cache lines per block.
-func GnApplyAt(p *GroupNormParams, i uint32) {
-	xi := i
-	yi := i
-	c := (i / p.HW) % p.C
-	if (p.Act & GroupNormTokens) != 0 {
-		b := i / (p.C * p.HW)
-		r := i % (p.C * p.HW)
-		full := p.HW / 16 * 16 // pixels in whole blocks
-		t := uint32(0)
-		if r < full*p.C {
-			c = (r % (16 * p.C)) / 16
-			t = r/(16*p.C)*16 + r%16
-		} else {
-			tail := p.HW - full
-			c = (r - full*p.C) / tail
-			t = full + (r-full*p.C)%tail
-		}
-		xi = (b*p.C+c)*p.HW + t
-		yi = (b*p.HW+t)*p.C + c
-	}
-	bg := xi / (p.C / p.G * p.HW)
-	y := (GnXa[xi]-GnStatIn[2*bg])*GnStatIn[2*bg+1]*GnGamma[c] + GnBeta[c]
+// GnNorm is the normalised value of x with its group's mean and rstd and its channel's
+// gamma and beta, followed by SiLU with GroupNormSilu.
+func GnNorm(p *GroupNormParams, x float32, mean float32, rstd float32, gamma float32, beta float32) float32 {
+	y := (x-mean)*rstd*gamma + beta
 	if (p.Act & GroupNormSilu) != 0 {
 		y = SiluAct(y)
 	}
-	GnY[yi] = y
+	return y
 }
 
 //gosl: end gnapply
@@ -243,16 +230,48 @@ void main(uint3 id : SV_DispatchThreadID) {
 */
 //gosl: end groupnorm_final
 
+// The apply pass loads a channel's statistics and affine once and then streams its
+// pixels, with no division per element (lavapipe pays ~25 cycles per lane for each).
+// NCHW output: workgroup (x, y) takes pixels x·64 + lane, stepping by Stride, of channel
+// row y = b·C + c. Channels-last output (GroupNormTokens): workgroup (x, y) takes the 16
+// pixels from x·16 of image y, lane l the channels l, l + 64, …, so that consecutive
+// invocations write consecutive channels of a pixel.
+
 //gosl: hlsl groupnorm_apply
 /*
 #include "gnapply.hlsl"
 [[vk::push_constant]] cbuffer PC { GroupNormParams P; };
 [numthreads(64, 1, 1)]
-void main(uint3 id : SV_DispatchThreadID) {
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 	GroupNormParams p = P;
-	uint n = p.B * p.C * p.HW;
-	for (uint i = id.x; i < n; i += p.Stride) {
-		GnApplyAt(p, i);
+	uint cg = p.C / p.G;
+	if ((p.Act & GroupNormTokens) != 0) {
+		uint b = gid.y;
+		uint t0 = gid.x * 16;
+		uint n = min(16, p.HW - t0);
+		for (uint c = lid.x; c < p.C; c += 64) {
+			uint bg = b * p.G + c / cg;
+			float mean = GnStatIn[2 * bg];
+			float rstd = GnStatIn[2 * bg + 1];
+			float gamma = GnGamma[c];
+			float beta = GnBeta[c];
+			uint xi = (b * p.C + c) * p.HW + t0;
+			uint yi = (b * p.HW + t0) * p.C + c;
+			for (uint j = 0; j < n; j++) {
+				GnY[yi + j * p.C] = GnNorm(p, GnXa[xi + j], mean, rstd, gamma, beta);
+			}
+		}
+		return;
+	}
+	uint row = gid.y;
+	uint bg = (row / p.C) * p.G + (row % p.C) / cg;
+	float mean = GnStatIn[2 * bg];
+	float rstd = GnStatIn[2 * bg + 1];
+	float gamma = GnGamma[row % p.C];
+	float beta = GnBeta[row % p.C];
+	uint base = row * p.HW;
+	for (uint t = gid.x * 64 + lid.x; t < p.HW; t += p.Stride) {
+		GnY[base + t] = GnNorm(p, GnXa[base + t], mean, rstd, gamma, beta);
 	}
 }
 */
@@ -267,7 +286,8 @@ var GroupNormStats = Spec{Name: "groupnorm_stats", Reads: 1, Writes: 1, ParamsSi
 var GroupNormFinal = Spec{Name: "groupnorm_final", Reads: 1, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
 
 // GroupNormApply is GroupNorm's third pass: binding 0 x, 1 gamma [C], 2 beta [C], 3 stat
-// (read), 4 y [B,C,HW] (written; may alias x). Stride of GroupNormGroups[2].
+// (read), 4 y [B,C,HW] (written; may alias x unless channels-last). Grid and Stride of
+// GroupNormGroups[2].
 var GroupNormApply = Spec{Name: "groupnorm_apply", Reads: 4, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
 
 // GroupNormCPU is the CPU reference of the three GroupNorm passes (p.Stride ignored).
@@ -285,11 +305,19 @@ func GroupNormCPU(p GroupNormParams, x, gamma, beta, y []float32) {
 	for i := uint32(0); i < bg; i++ {
 		GnFinalAt(&p, i)
 	}
-	GnXa, GnGamma, GnBeta, GnStatIn, GnY = x, gamma, beta, stat, y
-	for i := uint32(0); i < p.B*p.C*p.HW; i++ {
-		GnApplyAt(&p, i)
+	for b := uint32(0); b < p.B; b++ {
+		for c := uint32(0); c < p.C; c++ {
+			bg := b*p.G + c/(p.C/p.G)
+			for t := uint32(0); t < p.HW; t++ {
+				yi := (b*p.C+c)*p.HW + t
+				if (p.Act & GroupNormTokens) != 0 {
+					yi = (b*p.HW+t)*p.C + c
+				}
+				y[yi] = GnNorm(&p, x[(b*p.C+c)*p.HW+t], stat[2*bg], stat[2*bg+1], gamma[c], beta[c])
+			}
+		}
 	}
-	GnX, GnPart, GnPartIn, GnStat, GnXa, GnGamma, GnBeta, GnStatIn, GnY = nil, nil, nil, nil, nil, nil, nil, nil, nil
+	GnX, GnPart, GnPartIn, GnStat = nil, nil, nil, nil
 }
 
 //gosl: hlsl lnfam

@@ -72,9 +72,9 @@ func groupNormDispatches(d *gpu.Device, p kernels.GroupNormParams, x, gamma, bet
 		pp[i].Stride = strides[i]
 	}
 	return []gpu.Dispatch{
-		{Kernel: ks[0], Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(part)}, Params: gpu.Params(pp[0]), Groups: [3]uint32{groups[0], 1, 1}},
-		{Kernel: ks[1], Bindings: []gpu.Binding{gpu.Bind(part), gpu.Bind(stat)}, Params: gpu.Params(pp[1]), Groups: [3]uint32{groups[1], 1, 1}},
-		{Kernel: ks[2], Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(gamma), gpu.Bind(beta), gpu.Bind(stat), gpu.Bind(y)}, Params: gpu.Params(pp[2]), Groups: [3]uint32{groups[2], 1, 1}},
+		{Kernel: ks[0], Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(part)}, Params: gpu.Params(pp[0]), Groups: groups[0]},
+		{Kernel: ks[1], Bindings: []gpu.Binding{gpu.Bind(part), gpu.Bind(stat)}, Params: gpu.Params(pp[1]), Groups: groups[1]},
+		{Kernel: ks[2], Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(gamma), gpu.Bind(beta), gpu.Bind(stat), gpu.Bind(y)}, Params: gpu.Params(pp[2]), Groups: groups[2]},
 	}, nil
 }
 

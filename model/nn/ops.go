@@ -188,7 +188,7 @@ func (n *Net) groupNorm(x Tensor, nrm Norm, groups int, eps float32, act uint32)
 		{kernels.GroupNormApply, []Tensor{x, nrm.G, nrm.B, stat, y}},
 	} {
 		p.Stride = strides[i]
-		n.dispatch(step.spec, gpu.Params(p), [3]uint32{grid[i], 1, 1}, step.ts...)
+		n.dispatch(step.spec, gpu.Params(p), grid[i], step.ts...)
 	}
 	return y
 }
