@@ -100,7 +100,8 @@ func BenchmarkElementwise(b *testing.B) {
 			Params: gpu.Params(kernels.LincombParams{N: n / 2, Stride: st, K: 2}), Groups: [3]uint32{gg, 1, 1}})
 	})
 	b.Run("nchw_to_tokens", func(b *testing.B) {
+		p, grid := kernels.NewTransposeParams(int(n)/(320*4096), 320, 4096, true)
 		timeOps(b, d, 8*n, 0, gpu.Dispatch{Kernel: kernel(b, d, kernels.NCHWToTokens), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(y)},
-			Params: gpu.Params(kernels.TransposeParams{N: n, Stride: stride, C: 320, HW: 4096}), Groups: [3]uint32{g, 1, 1}})
+			Params: gpu.Params(p), Groups: grid})
 	})
 }

@@ -237,31 +237,57 @@ func TimestepEmbeddingCPU(p TimestepParams, t, y []float32) {
 type TransposeParams struct {
 	// N is the number of elements (B·C·HW).
 	N uint32
-	// Stride is the number of threads in the grid (see Groups1D).
+	// Stride is the number of threads in the grid (see NewTransposeParams).
 	Stride uint32
 	// C channels, HW pixels (tokens).
 	C  uint32
 	HW uint32
 }
 
-// NCHWToTokensAt sets y [B, HW, C] element i from x [B, C, HW].
-func NCHWToTokensAt(p *TransposeParams, i uint32) {
-	per := p.C * p.HW
-	b := i / per
-	r := i % per
-	t := r / p.C
-	c := r % p.C
-	TpY[i] = TpX[b*per+c*p.HW+t]
+// TpChunks is the number of chunks of up to 16 consecutive output elements, none
+// crossing a row, of a transpose to tokens (toTokens, rows of C) or to NCHW (rows of
+// HW): the kernels' work items, so that the index arithmetic is paid once per chunk.
+func TpChunks(p *TransposeParams, toTokens bool) uint32 {
+	if toTokens {
+		return p.N / p.C * ((p.C + 15) / 16)
+	}
+	return p.N / p.HW * ((p.HW + 15) / 16)
 }
 
-// TokensToNCHWAt sets y [B, C, HW] element i from x [B, HW, C].
-func TokensToNCHWAt(p *TransposeParams, i uint32) {
-	per := p.C * p.HW
-	b := i / per
-	r := i % per
-	c := r / p.HW
-	t := r % p.HW
-	TpY[i] = TpX[b*per+t*p.C+c]
+// NCHWToTokensChunk sets chunk j of y [B, HW, C] (row b·HW + t) from x [B, C, HW].
+func NCHWToTokensChunk(p *TransposeParams, j uint32) {
+	per := (p.C + 15) / 16
+	row := j / per
+	k0 := (j % per) * 16
+	n := p.C - k0
+	if n > 16 {
+		n = 16
+	}
+	t := row % p.HW
+	b := row / p.HW
+	src := (b*p.C+k0)*p.HW + t
+	dst := row*p.C + k0
+	for k := uint32(0); k < n; k++ {
+		TpY[dst+k] = TpX[src+k*p.HW]
+	}
+}
+
+// TokensToNCHWChunk sets chunk j of y [B, C, HW] (row b·C + c) from x [B, HW, C].
+func TokensToNCHWChunk(p *TransposeParams, j uint32) {
+	per := (p.HW + 15) / 16
+	row := j / per
+	k0 := (j % per) * 16
+	n := p.HW - k0
+	if n > 16 {
+		n = 16
+	}
+	c := row % p.C
+	b := row / p.C
+	src := (b*p.HW+k0)*p.C + c
+	dst := row*p.HW + k0
+	for k := uint32(0); k < n; k++ {
+		TpY[dst+k] = TpX[src+k*p.C]
+	}
 }
 
 //gosl: end tpfam
@@ -273,8 +299,9 @@ func TokensToNCHWAt(p *TransposeParams, i uint32) {
 [numthreads(64, 1, 1)]
 void main(uint3 id : SV_DispatchThreadID) {
 	TransposeParams p = P;
-	for (uint i = id.x; i < p.N; i += p.Stride) {
-		NCHWToTokensAt(p, i);
+	uint chunks = TpChunks(p, true);
+	for (uint j = id.x; j < chunks; j += p.Stride) {
+		NCHWToTokensChunk(p, j);
 	}
 }
 */
@@ -287,35 +314,49 @@ void main(uint3 id : SV_DispatchThreadID) {
 [numthreads(64, 1, 1)]
 void main(uint3 id : SV_DispatchThreadID) {
 	TransposeParams p = P;
-	for (uint i = id.x; i < p.N; i += p.Stride) {
-		TokensToNCHWAt(p, i);
+	uint chunks = TpChunks(p, false);
+	for (uint j = id.x; j < chunks; j += p.Stride) {
+		TokensToNCHWChunk(p, j);
 	}
 }
 */
 //gosl: end tokens_to_nchw
 
-// NCHWToTokens transposes x [B, C, HW] to y [B, HW, C] (TransposeParams): binding 0 x
-// (read), 1 y (written).
+// NCHWToTokens transposes x [B, C, HW] to y [B, HW, C] (TransposeParams and grid from
+// NewTransposeParams): binding 0 x (read), 1 y (written).
 var NCHWToTokens = Spec{Name: "nchw_to_tokens", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
 
-// TokensToNCHW transposes x [B, HW, C] to y [B, C, HW] (TransposeParams): binding 0 x
-// (read), 1 y (written).
+// TokensToNCHW transposes x [B, HW, C] to y [B, C, HW] (TransposeParams and grid from
+// NewTransposeParams): binding 0 x (read), 1 y (written).
 var TokensToNCHW = Spec{Name: "tokens_to_nchw", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
 
 // NCHWToTokensCPU is the CPU reference of NCHWToTokens.
-func NCHWToTokensCPU(p TransposeParams, x, y []float32) { runTranspose(p, x, y, NCHWToTokensAt) }
+func NCHWToTokensCPU(p TransposeParams, x, y []float32) {
+	runTranspose(p, x, y, TpChunks(&p, true), NCHWToTokensChunk)
+}
 
 // TokensToNCHWCPU is the CPU reference of TokensToNCHW.
-func TokensToNCHWCPU(p TransposeParams, x, y []float32) { runTranspose(p, x, y, TokensToNCHWAt) }
+func TokensToNCHWCPU(p TransposeParams, x, y []float32) {
+	runTranspose(p, x, y, TpChunks(&p, false), TokensToNCHWChunk)
+}
 
-func runTranspose(p TransposeParams, x, y []float32, f func(*TransposeParams, uint32)) {
+func runTranspose(p TransposeParams, x, y []float32, chunks uint32, f func(*TransposeParams, uint32)) {
 	cpuMu.Lock()
 	defer cpuMu.Unlock()
 	TpX, TpY = x, y
-	for i := uint32(0); i < p.N; i++ {
-		f(&p, i)
+	for j := uint32(0); j < chunks; j++ {
+		f(&p, j)
 	}
 	TpX, TpY = nil, nil
+}
+
+// NewTransposeParams fills TransposeParams for [b, c, hw] ⇄ [b, hw, c] and returns the
+// grid of a NCHWToTokens (toTokens) or TokensToNCHW dispatch.
+func NewTransposeParams(b, c, hw int, toTokens bool) (TransposeParams, [3]uint32) {
+	p := TransposeParams{N: uint32(b * c * hw), C: uint32(c), HW: uint32(hw)}
+	g, stride := Groups1D(int(TpChunks(&p, toTokens)))
+	p.Stride = stride
+	return p, [3]uint32{g, 1, 1}
 }
 
 // ---- softmax over the last dim ----

@@ -19,17 +19,12 @@ func init() {
 func checkHeads(d *gpu.Device, mode string, b, t, h, dh int) (Comparison, error) {
 	n := b * t * h * dh
 	x := randn(9, n, 1)
-	p := kernels.HeadsParams{N: uint32(n), T: uint32(t), H: uint32(h), D: uint32(dh)}
-	g, stride := kernels.Groups1D(n)
-	p.Stride = stride
+	p, grid := kernels.NewHeadsParams(b, t, h, dh, mode == "split_t")
 	spec, merge := kernels.SplitHeads, mode == "merge"
 	if merge {
 		spec = kernels.MergeHeads
 	}
-	if mode == "split_t" {
-		p.Transpose = 1
-	}
-	outs, err := runKernel(d, spec, gpu.Params(p), [3]uint32{g, 1, 1}, [][]float32{x}, [][]float32{make([]float32, n)})
+	outs, err := runKernel(d, spec, gpu.Params(p), grid, [][]float32{x}, [][]float32{make([]float32, n)})
 	if err != nil {
 		return Comparison{}, err
 	}

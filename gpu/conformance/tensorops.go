@@ -32,7 +32,7 @@ func init() {
 			return checkTimestep(d, s.ts, s.dim)
 		}})
 	}
-	for _, s := range [][3]int{{1, 1, 1}, {2, 3, 35}, {2, 320, 4096}, {1, 512, 64 * 64}} {
+	for _, s := range [][3]int{{1, 1, 1}, {2, 3, 35}, {2, 37, 18}, {2, 320, 4096}, {1, 512, 64 * 64}} {
 		b, c, hw := s[0], s[1], s[2]
 		slow := b*c*hw > 1<<20
 		for _, dir := range []string{"nchw_to_tokens", "tokens_to_nchw"} {
@@ -165,13 +165,12 @@ func checkTimestep(d *gpu.Device, ts []float32, dim int) (Comparison, error) {
 func checkTranspose(d *gpu.Device, dir string, b, c, hw int) (Comparison, error) {
 	n := b * c * hw
 	x := randn(53, n, 1)
-	g, stride := kernels.Groups1D(n)
-	p := kernels.TransposeParams{N: uint32(n), Stride: stride, C: uint32(c), HW: uint32(hw)}
+	p, grid := kernels.NewTransposeParams(b, c, hw, dir == "nchw_to_tokens")
 	spec, cpuf := kernels.NCHWToTokens, kernels.NCHWToTokensCPU
 	if dir == "tokens_to_nchw" {
 		spec, cpuf = kernels.TokensToNCHW, kernels.TokensToNCHWCPU
 	}
-	outs, err := runKernel(d, spec, gpu.Params(p), [3]uint32{g, 1, 1}, [][]float32{x}, [][]float32{make([]float32, n)})
+	outs, err := runKernel(d, spec, gpu.Params(p), grid, [][]float32{x}, [][]float32{make([]float32, n)})
 	if err != nil {
 		return Comparison{}, err
 	}

@@ -7,8 +7,9 @@
 [numthreads(64, 1, 1)]
 void main(uint3 id : SV_DispatchThreadID) {
 	TransposeParams p = P;
-	for (uint i = id.x; i < p.N; i += p.Stride) {
-		NCHWToTokensAt(p, i);
+	uint chunks = TpChunks(p, true);
+	for (uint j = id.x; j < chunks; j += p.Stride) {
+		NCHWToTokensChunk(p, j);
 	}
 }
 #endif // __NCHW_TO_TOKENS_HLSL__

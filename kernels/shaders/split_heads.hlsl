@@ -7,8 +7,9 @@
 [numthreads(64, 1, 1)]
 void main(uint3 id : SV_DispatchThreadID) {
 	HeadsParams p = P;
-	for (uint i = id.x; i < p.N; i += p.Stride) {
-		SplitHeadsAt(p, i);
+	uint chunks = HeadsChunks(p);
+	for (uint j = id.x; j < chunks; j += p.Stride) {
+		SplitHeadsChunk(p, j);
 	}
 }
 #endif // __SPLIT_HEADS_HLSL__

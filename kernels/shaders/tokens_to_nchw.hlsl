@@ -7,8 +7,9 @@
 [numthreads(64, 1, 1)]
 void main(uint3 id : SV_DispatchThreadID) {
 	TransposeParams p = P;
-	for (uint i = id.x; i < p.N; i += p.Stride) {
-		TokensToNCHWAt(p, i);
+	uint chunks = TpChunks(p, false);
+	for (uint j = id.x; j < chunks; j += p.Stride) {
+		TokensToNCHWChunk(p, j);
 	}
 }
 #endif // __TOKENS_TO_NCHW_HLSL__

@@ -115,8 +115,8 @@ func (n *Net) ToTokens(x Tensor) Tensor {
 	}
 	b, c, hw := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
 	y := n.Act(b, hw, c)
-	g, stride := kernels.Groups1D(y.Numel())
-	n.dispatch(kernels.NCHWToTokens, gpu.Params(kernels.TransposeParams{N: uint32(y.Numel()), Stride: stride, C: uint32(c), HW: uint32(hw)}), [3]uint32{g, 1, 1}, x, y)
+	p, grid := kernels.NewTransposeParams(b, c, hw, true)
+	n.dispatch(kernels.NCHWToTokens, gpu.Params(p), grid, x, y)
 	return y
 }
 
@@ -127,8 +127,8 @@ func (n *Net) ToNCHW(x Tensor, h, w int, res Tensor) Tensor {
 	}
 	b, c := x.Shape[0], x.Shape[2]
 	y := n.Act(b, c, h, w)
-	g, stride := kernels.Groups1D(y.Numel())
-	n.dispatch(kernels.TokensToNCHW, gpu.Params(kernels.TransposeParams{N: uint32(y.Numel()), Stride: stride, C: uint32(c), HW: uint32(h * w)}), [3]uint32{g, 1, 1}, x, y)
+	p, grid := kernels.NewTransposeParams(b, c, h*w, false)
+	n.dispatch(kernels.TokensToNCHW, gpu.Params(p), grid, x, y)
 	if res.Valid() {
 		return n.Add(y, res)
 	}
@@ -430,13 +430,11 @@ func (n *Net) gemmAttention(q, k, v Tensor, heads int) Tensor {
 	pairs := b * heads
 	split := func(x Tensor, t int, transpose bool) Tensor {
 		y := n.Act(pairs, t, dh)
-		p := kernels.HeadsParams{N: uint32(y.Numel()), T: uint32(t), H: uint32(heads), D: uint32(dh)}
 		if transpose {
-			y.Shape, p.Transpose = []int{pairs, dh, t}, 1
+			y.Shape = []int{pairs, dh, t}
 		}
-		g, stride := kernels.Groups1D(y.Numel())
-		p.Stride = stride
-		n.dispatch(kernels.SplitHeads, gpu.Params(p), [3]uint32{g, 1, 1}, x, y)
+		p, grid := kernels.NewHeadsParams(b, t, heads, dh, transpose)
+		n.dispatch(kernels.SplitHeads, gpu.Params(p), grid, x, y)
 		return y
 	}
 	qh, kh, vt := split(q, tq, false), split(k, tk, false), split(v, tk, true)
@@ -472,7 +470,7 @@ func (n *Net) gemmAttention(q, k, v Tensor, heads int) Tensor {
 		gemm(pv, s, slice(vt, p0, cnt, dh*tk), slice(oh, p0, cnt, tq*dh))
 	}
 	o := n.Act(b, tq, width)
-	g, stride := kernels.Groups1D(o.Numel())
-	n.dispatch(kernels.MergeHeads, gpu.Params(kernels.HeadsParams{N: uint32(o.Numel()), Stride: stride, T: uint32(tq), H: uint32(heads), D: uint32(dh)}), [3]uint32{g, 1, 1}, oh, o)
+	mp, grid := kernels.NewHeadsParams(b, tq, heads, dh, false)
+	n.dispatch(kernels.MergeHeads, gpu.Params(mp), grid, oh, o)
 	return o
 }
