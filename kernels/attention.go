@@ -448,11 +448,6 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 //gosl: hlsl flash_cm_d40
 /*
 #version 450
-#extension GL_NV_cooperative_matrix : require
-#extension GL_KHR_memory_scope_semantics : require
-#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
-#extension GL_KHR_shader_subgroup_basic : require
-#extension GL_EXT_control_flow_attributes : require
 // // sdgo:variant flash_cm_d64 -DHEAD_DIM=64
 // // sdgo:variant flash_cm_d80 -DHEAD_DIM=80
 #include "glslcompat.hlsl"

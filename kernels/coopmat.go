@@ -1,10 +1,11 @@
 package kernels
 
-// The tensor-core kernels (gemm_cm, conv_cm) are GLSL: cooperative matrices
+// The tensor-core kernels (gemm_cm, conv_cm, flash_cm) are GLSL: cooperative matrices
 // (VK_NV_cooperative_matrix) exist neither in gosl nor in glslang's HLSL front end. They
 // include the gosl-generated HLSL of their family (gemm.hlsl, conv.hlsl) for the weight
 // decoding and the epilogue — the same Go functions as every other variant — through
-// glslcompat, a few macros that make that HLSL valid GLSL.
+// glslcompat: the extensions they all enable and a few macros that make that HLSL
+// valid GLSL.
 //
 // The inner product runs on 16×16×16 fp16 matrices with fp32 accumulators. The weights
 // are fp16 already (the variants exist for fp16 weights only); each activation a is
@@ -20,6 +21,11 @@ package kernels
 
 //gosl: hlsl glslcompat
 /*
+#extension GL_NV_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_EXT_control_flow_attributes : require
 #define SDGO_GLSL 1
 #define static
 #define f16tof32(h) unpackHalf2x16(h).x

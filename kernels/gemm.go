@@ -593,11 +593,6 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 //gosl: hlsl gemm_cm
 /*
 #version 450
-#extension GL_NV_cooperative_matrix : require
-#extension GL_KHR_memory_scope_semantics : require
-#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
-#extension GL_KHR_shader_subgroup_basic : require
-#extension GL_EXT_control_flow_attributes : require
 // // sdgo:variant gemm_cm64 -DCM_BM=64 -DCM_BK=64
 #include "glslcompat.hlsl"
 layout(local_size_x = 256) in;
