@@ -12,6 +12,7 @@ var HdX, HdY []float32
 //gosl: end cpuonly
 
 //gosl: hlsl headsfam
+// #include "chunks.hlsl"
 // [[vk::binding(0, 0)]] RWStructuredBuffer<float> HdX;
 // [[vk::binding(1, 0)]] RWStructuredBuffer<float> HdY;
 //gosl: end headsfam
@@ -42,26 +43,20 @@ func HeadsRow(p *HeadsParams) uint32 {
 	return p.D
 }
 
-// HeadsChunks is the number of chunks of up to 16 consecutive output elements, none
-// crossing a row, of a SplitHeads or MergeHeads dispatch: the kernels' work items, so
-// that the index arithmetic (integer divisions, ~25 cycles a lane on lavapipe) is paid
-// once per chunk instead of once per element.
+// HeadsChunks is the number of chunks (the kernels' work items, see ChunkCount) of a
+// SplitHeads or MergeHeads dispatch.
 func HeadsChunks(p *HeadsParams) uint32 {
 	l := HeadsRow(p)
-	return p.N / l * ((l + 15) / 16)
+	return ChunkCount(p.N/l, l)
 }
 
 // SplitHeadsChunk copies chunk j of the per-head layout from the token-major input: a
 // row is (b·H + h)·T + t of D elements, or transposed (b·H + h)·D + d of T.
 func SplitHeadsChunk(p *HeadsParams, j uint32) {
 	l := HeadsRow(p)
-	per := (l + 15) / 16
-	row := j / per
-	k0 := (j % per) * 16
-	n := l - k0
-	if n > 16 {
-		n = 16
-	}
+	row := ChunkRow(j, l)
+	k0 := ChunkStart(j, l)
+	n := ChunkLen(j, l)
 	src := uint32(0)
 	step := uint32(1)
 	if p.Transpose != 0 {
@@ -83,13 +78,9 @@ func SplitHeadsChunk(p *HeadsParams, j uint32) {
 // MergeHeadsChunk copies chunk j of the token-major output from the per-head layout: a
 // row is (b·T + t)·H + h, the D elements of head h at token t.
 func MergeHeadsChunk(p *HeadsParams, j uint32) {
-	per := (p.D + 15) / 16
-	row := j / per
-	k0 := (j % per) * 16
-	n := p.D - k0
-	if n > 16 {
-		n = 16
-	}
+	row := ChunkRow(j, p.D)
+	k0 := ChunkStart(j, p.D)
+	n := ChunkLen(j, p.D)
 	h := row % p.H
 	bt := row / p.H
 	t := bt % p.T

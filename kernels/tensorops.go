@@ -226,7 +226,40 @@ func TimestepEmbeddingCPU(p TimestepParams, t, y []float32) {
 
 // ---- NCHW ⇄ tokens ----
 
+// Layout kernels work in chunks: rows of l output elements cut into chunks of up to
+// 16, none crossing a row, so that the index arithmetic (integer divisions, ~25 cycles
+// a lane on lavapipe) is paid once per chunk instead of once per element.
+
+//gosl: start chunks
+
+// ChunkCount is the number of chunks of rows rows of l elements.
+func ChunkCount(rows uint32, l uint32) uint32 {
+	return rows * ((l + 15) / 16)
+}
+
+// ChunkRow is the row of chunk j of rows of l elements.
+func ChunkRow(j uint32, l uint32) uint32 {
+	return j / ((l + 15) / 16)
+}
+
+// ChunkStart is the first element, within its row, of chunk j of rows of l elements.
+func ChunkStart(j uint32, l uint32) uint32 {
+	return (j % ((l + 15) / 16)) * 16
+}
+
+// ChunkLen is the number of elements (1..16) of chunk j of rows of l elements.
+func ChunkLen(j uint32, l uint32) uint32 {
+	n := l - ChunkStart(j, l)
+	if n > 16 {
+		n = 16
+	}
+	return n
+}
+
+//gosl: end chunks
+
 //gosl: hlsl tpfam
+// #include "chunks.hlsl"
 // [[vk::binding(0, 0)]] RWStructuredBuffer<float> TpX;
 // [[vk::binding(1, 0)]] RWStructuredBuffer<float> TpY;
 //gosl: end tpfam
@@ -244,25 +277,20 @@ type TransposeParams struct {
 	HW uint32
 }
 
-// TpChunks is the number of chunks of up to 16 consecutive output elements, none
-// crossing a row, of a transpose to tokens (toTokens, rows of C) or to NCHW (rows of
-// HW): the kernels' work items, so that the index arithmetic is paid once per chunk.
+// TpChunks is the number of chunks (the kernels' work items) of a transpose to tokens
+// (toTokens, output rows of C) or to NCHW (rows of HW).
 func TpChunks(p *TransposeParams, toTokens bool) uint32 {
 	if toTokens {
-		return p.N / p.C * ((p.C + 15) / 16)
+		return ChunkCount(p.N/p.C, p.C)
 	}
-	return p.N / p.HW * ((p.HW + 15) / 16)
+	return ChunkCount(p.N/p.HW, p.HW)
 }
 
 // NCHWToTokensChunk sets chunk j of y [B, HW, C] (row b·HW + t) from x [B, C, HW].
 func NCHWToTokensChunk(p *TransposeParams, j uint32) {
-	per := (p.C + 15) / 16
-	row := j / per
-	k0 := (j % per) * 16
-	n := p.C - k0
-	if n > 16 {
-		n = 16
-	}
+	row := ChunkRow(j, p.C)
+	k0 := ChunkStart(j, p.C)
+	n := ChunkLen(j, p.C)
 	t := row % p.HW
 	b := row / p.HW
 	src := (b*p.C+k0)*p.HW + t
@@ -274,13 +302,9 @@ func NCHWToTokensChunk(p *TransposeParams, j uint32) {
 
 // TokensToNCHWChunk sets chunk j of y [B, C, HW] (row b·C + c) from x [B, HW, C].
 func TokensToNCHWChunk(p *TransposeParams, j uint32) {
-	per := (p.HW + 15) / 16
-	row := j / per
-	k0 := (j % per) * 16
-	n := p.HW - k0
-	if n > 16 {
-		n = 16
-	}
+	row := ChunkRow(j, p.HW)
+	k0 := ChunkStart(j, p.HW)
+	n := ChunkLen(j, p.HW)
 	c := row % p.C
 	b := row / p.C
 	src := (b*p.HW+k0)*p.C + c

@@ -2,6 +2,7 @@
 #define __HEADSFAM_HLSL__
 
 
+#include "chunks.hlsl"
 [[vk::binding(0, 0)]] RWStructuredBuffer<float> HdX;
 [[vk::binding(1, 0)]] RWStructuredBuffer<float> HdY;
 
@@ -29,26 +30,20 @@ uint HeadsRow(inout HeadsParams p) {
 	return p.D;
 }
 
-// HeadsChunks is the number of chunks of up to 16 consecutive output elements, none
-// crossing a row, of a SplitHeads or MergeHeads dispatch: the kernels' work items, so
-// that the index arithmetic (integer divisions, ~25 cycles a lane on lavapipe) is paid
-// once per chunk instead of once per element.
+// HeadsChunks is the number of chunks (the kernels' work items, see ChunkCount) of a
+// SplitHeads or MergeHeads dispatch.
 uint HeadsChunks(inout HeadsParams p) {
 	uint l = HeadsRow(p);
-	return p.N / l * ((l + 15) / 16);
+	return ChunkCount(p.N/l, l);
 }
 
 // SplitHeadsChunk copies chunk j of the per-head layout from the token-major input: a
 // row is (b·H + h)·T + t of D elements, or transposed (b·H + h)·D + d of T.
 void SplitHeadsChunk(inout HeadsParams p, uint j) {
 	uint l = HeadsRow(p);
-	uint per = (l + 15) / 16;
-	uint row = j / per;
-	uint k0 = (j % per) * 16;
-	uint n = l - k0;
-	if (n > 16) {
-		n = 16;
-	}
+	uint row = ChunkRow(j, l);
+	uint k0 = ChunkStart(j, l);
+	uint n = ChunkLen(j, l);
 	uint src = uint(0);
 	uint step = uint(1);
 	if (p.Transpose != 0) {
@@ -70,13 +65,9 @@ void SplitHeadsChunk(inout HeadsParams p, uint j) {
 // MergeHeadsChunk copies chunk j of the token-major output from the per-head layout: a
 // row is (b·T + t)·H + h, the D elements of head h at token t.
 void MergeHeadsChunk(inout HeadsParams p, uint j) {
-	uint per = (p.D + 15) / 16;
-	uint row = j / per;
-	uint k0 = (j % per) * 16;
-	uint n = p.D - k0;
-	if (n > 16) {
-		n = 16;
-	}
+	uint row = ChunkRow(j, p.D);
+	uint k0 = ChunkStart(j, p.D);
+	uint n = ChunkLen(j, p.D);
 	uint h = row % p.H;
 	uint bt = row / p.H;
 	uint t = bt % p.T;

@@ -2,6 +2,7 @@
 #define __TPFAM_HLSL__
 
 
+#include "chunks.hlsl"
 [[vk::binding(0, 0)]] RWStructuredBuffer<float> TpX;
 [[vk::binding(1, 0)]] RWStructuredBuffer<float> TpY;
 
@@ -16,25 +17,20 @@ struct TransposeParams {
 	uint HW;
 };
 
-// TpChunks is the number of chunks of up to 16 consecutive output elements, none
-// crossing a row, of a transpose to tokens (toTokens, rows of C) or to NCHW (rows of
-// HW): the kernels' work items, so that the index arithmetic is paid once per chunk.
+// TpChunks is the number of chunks (the kernels' work items) of a transpose to tokens
+// (toTokens, output rows of C) or to NCHW (rows of HW).
 uint TpChunks(inout TransposeParams p, bool toTokens) {
 	if (toTokens) {
-		return p.N / p.C * ((p.C + 15) / 16);
+		return ChunkCount(p.N/p.C, p.C);
 	}
-	return p.N / p.HW * ((p.HW + 15) / 16);
+	return ChunkCount(p.N/p.HW, p.HW);
 }
 
 // NCHWToTokensChunk sets chunk j of y [B, HW, C] (row b·HW + t) from x [B, C, HW].
 void NCHWToTokensChunk(inout TransposeParams p, uint j) {
-	uint per = (p.C + 15) / 16;
-	uint row = j / per;
-	uint k0 = (j % per) * 16;
-	uint n = p.C - k0;
-	if (n > 16) {
-		n = 16;
-	}
+	uint row = ChunkRow(j, p.C);
+	uint k0 = ChunkStart(j, p.C);
+	uint n = ChunkLen(j, p.C);
 	uint t = row % p.HW;
 	uint b = row / p.HW;
 	uint src = (b*p.C+k0)*p.HW + t;
@@ -46,13 +42,9 @@ void NCHWToTokensChunk(inout TransposeParams p, uint j) {
 
 // TokensToNCHWChunk sets chunk j of y [B, C, HW] (row b·C + c) from x [B, HW, C].
 void TokensToNCHWChunk(inout TransposeParams p, uint j) {
-	uint per = (p.HW + 15) / 16;
-	uint row = j / per;
-	uint k0 = (j % per) * 16;
-	uint n = p.HW - k0;
-	if (n > 16) {
-		n = 16;
-	}
+	uint row = ChunkRow(j, p.HW);
+	uint k0 = ChunkStart(j, p.HW);
+	uint n = ChunkLen(j, p.HW);
 	uint c = row % p.C;
 	uint b = row / p.C;
 	uint src = (b*p.HW+k0)*p.C + c;
