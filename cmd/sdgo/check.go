@@ -51,12 +51,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		}
 	} else {
 		fmt.Fprint(stdout, conformance.Table(rs))
-		skipped := 0
-		for _, r := range rs {
-			if r.Skipped != "" {
-				skipped++
-			}
-		}
+		skipped := conformance.Skipped(rs)
 		fmt.Fprintf(stdout, "%d passed, %d skipped (features the device lacks), %d failed\n", len(rs)-failed-skipped, skipped, failed)
 	}
 	if failed > 0 {

@@ -165,6 +165,17 @@ func Failed(rs []Result) int {
 	return n
 }
 
+// Skipped counts results not run for a feature the device lacks.
+func Skipped(rs []Result) int {
+	n := 0
+	for _, r := range rs {
+		if r.Skipped != "" {
+			n++
+		}
+	}
+	return n
+}
+
 // needsCoopMatrix is the Skip of the tensor-core variants.
 func needsCoopMatrix(in gpu.Info) string {
 	if in.CoopMatrix {

@@ -72,5 +72,6 @@ func TestSkippedCase(t *testing.T) {
 	require.False(t, ran)
 	require.Equal(t, "a feature", rs[0].Skipped)
 	require.Zero(t, Failed(rs))
+	require.Equal(t, 1, Skipped(rs))
 	require.Contains(t, Table(rs), "skipped: the device lacks a feature")
 }
