@@ -82,7 +82,11 @@ type ConvParams struct {
 	Rows uint32
 	// Flags is a set of ConvBias, ConvResidual, ConvF16.
 	Flags uint32
-	pad0  uint32
+	// KChunk splits the inner size ConvK (split-K, tensor-core variants only; 0: no
+	// split, see ConvSplitK): workgroup layer s sums k in [s·KChunk, (s+1)·KChunk) and
+	// writes its raw partial sums to Y where ConvPartIdx says, for conv_splitk_sum to add
+	// up and finish.
+	KChunk uint32
 }
 
 // ConvK is the inner size Cin·KH·KW.
@@ -125,6 +129,39 @@ func ConvStore(p *ConvParams, b uint32, co uint32, oy uint32, ox uint32, v float
 		v += ConvBufR[idx]
 	}
 	ConvBufY[idx] = v
+}
+
+// ConvPixels is the number of output pixels of the dispatch, N·Rows·OW: the M of its
+// implicit GEMM, pixels in (image, row, column) order.
+func ConvPixels(p *ConvParams) uint32 {
+	return p.N * p.Rows * p.OW
+}
+
+// ConvSplits is the number of k-chunks of a split-K dispatch (1: no split).
+func ConvSplits(p *ConvParams) uint32 {
+	if p.KChunk == 0 {
+		return 1
+	}
+	return (ConvK(p) + p.KChunk - 1) / p.KChunk
+}
+
+// ConvPartIdx is where a split-K dispatch leaves chunk s's partial sum of channel co
+// at pixel m (see ConvPixels): the partials are [splits][Cout][pixels].
+func ConvPartIdx(p *ConvParams, s uint32, co uint32, m uint32) uint32 {
+	return (s*p.Cout+co)*ConvPixels(p) + m
+}
+
+// ConvSplitSumAt finishes channel co at pixel m of a split-K conv: it adds up the
+// partial sums in X (laid out as ConvPartIdx says) in chunk order and stores the result
+// with bias and residual.
+func ConvSplitSumAt(p *ConvParams, co uint32, m uint32) {
+	v := float32(0)
+	for s := uint32(0); s < ConvSplits(p); s++ {
+		v += ConvBufX[ConvPartIdx(p, s, co, m)]
+	}
+	npix := p.Rows * p.OW
+	r := m % npix
+	ConvStore(p, m/npix, co, p.OY0+r/p.OW, r%p.OW, v)
 }
 
 // ConvAt computes output (b, co, oy, ox) the simple way (the CPU reference), in the
@@ -527,7 +564,9 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 
 // The tensor-core conv for GPUs with cooperative matrices (see coopmat.go): gemm_cm's
 // tiles over output pixels × output channels (conv_cm64: 64 pixels), fp16 weights only,
-// the implicit im2col rows gathered as conv_big's loader does.
+// the implicit im2col rows gathered as conv_big's loader does. With KChunk set
+// (split-K), workgroup layer z runs k-chunk z and writes raw partial sums (ConvPartIdx)
+// for conv_splitk_sum.
 
 //gosl: hlsl conv_cm
 /*
@@ -596,7 +635,14 @@ void cmLoadB(uint r, uint k, out uvec4 b[CM_BV]) {
 }
 void cmStore(uint m, uint c, float v, float g) {
 	uint co = c0 + c;
-	if (m < M && co < p.Cout) { ConvStore(p, m / npix, co, p.OY0 + (m % npix) / p.OW, (m % npix) % p.OW, v); }
+	if (m >= M || co >= p.Cout) {
+		return;
+	}
+	if (p.KChunk == 0) {
+		ConvStore(p, m / npix, co, p.OY0 + (m % npix) / p.OW, (m % npix) % p.OW, v);
+	} else {
+		ConvBufY[ConvPartIdx(p, gl_WorkGroupID.z, co, m)] = v;
+	}
 }
 void main() {
 	p = P;
@@ -605,7 +651,7 @@ void main() {
 	KHW = p.KH * p.KW;
 	ldw = ConvLdW(p);
 	npix = p.Rows * p.OW;
-	M = p.N * npix;
+	M = ConvPixels(p);
 	c0 = gl_WorkGroupID.x * 128;
 	uint m0 = gl_WorkGroupID.y * CM_BM;
 	uint m = min(m0 + gl_LocalInvocationIndex / CM_AT, M - 1);
@@ -613,10 +659,28 @@ void main() {
 	xbase = (m / npix) * p.Cin * p.H * p.W;
 	iy0 = int((p.OY0 + r / p.OW) * p.Stride) - int(p.PadT);
 	ix0 = int((r % p.OW) * p.Stride) - int(p.PadL);
-	cmMain(m0);
+	uint k0 = gl_WorkGroupID.z * p.KChunk;
+	cmMain(m0, k0, p.KChunk == 0 ? cmK : min(cmK, k0 + p.KChunk));
 }
 */
 //gosl: end conv_cm
+
+// conv_splitk_sum finishes a split-K conv: an invocation per output (pixel id.x of
+// ConvPixels, channel id.y), the partial sums read from binding 0.
+
+//gosl: hlsl conv_splitk_sum
+/*
+#include "conv.hlsl"
+[[vk::push_constant]] cbuffer PC { ConvParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	ConvParams p = P;
+	if (id.x < ConvPixels(p) && id.y < p.Cout) {
+		ConvSplitSumAt(p, id.y, id.x);
+	}
+}
+*/
+//gosl: end conv_splitk_sum
 
 var convVariants = map[string]tileVariant{
 	"tex":  {"conv_tex", 8, 32, 32, 1<<0 | 1<<1, false},
@@ -680,11 +744,12 @@ func ConvKernel(variant string, f16 bool) (Spec, error) {
 	return v.spec("conv", f16, 64)
 }
 
-// ConvGroups returns the workgroup count of a conv variant for p.
+// ConvGroups returns the workgroup count of a conv variant for p (split-K layers
+// included, see ConvSplitK).
 func ConvGroups(variant string, p ConvParams) [3]uint32 {
 	v := convVariants[variant]
-	m := p.N * p.Rows * p.OW
-	return [3]uint32{(p.Cout + v.tn - 1) / v.tn, (m + v.tm - 1) / v.tm, 1}
+	m := ConvPixels(&p)
+	return [3]uint32{(p.Cout + v.tn - 1) / v.tn, (m + v.tm - 1) / v.tm, ConvSplits(&p)}
 }
 
 // NewConvParams fills the params of a k×k conv of n images cin×h×w → cout channels with

@@ -19,6 +19,7 @@ func BenchmarkConv(b *testing.B) {
 		{1280, 16, 1280, 3, 1},
 		{320, 64, 320, 3, 2},
 		{640, 32, 1280, 1, 1},
+		{1280, 8, 1280, 3, 1}, // the deepest level: split-K on tensor cores
 	}
 	for _, v := range benchVariants(d) {
 		for _, f16 := range []bool{true, false} {
@@ -34,7 +35,7 @@ func BenchmarkConv(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					p := kernels.NewConvParams(1, s.cin, s.hw, s.hw, s.cout, s.k, s.stride, s.k/2, f16, true, false)
+					p := kernels.ConvSplitK(v, kernels.NewConvParams(1, s.cin, s.hw, s.hw, s.cout, s.k, s.stride, s.k/2, f16, true, false))
 					kk := s.cin * s.k * s.k
 					words := s.cout * kk
 					if f16 {
@@ -46,9 +47,13 @@ func BenchmarkConv(b *testing.B) {
 					defer tb.Free()
 					defer ty.Free()
 					flop := 2 * float64(s.cout) * float64(p.OH*p.OW) * float64(kk)
-					timePlan(b, d, flop, gpu.Dispatch{Kernel: k,
+					parts := 0
+					if kernels.ConvSplits(&p) > 1 {
+						parts = kernels.ConvPartLen(p)
+					}
+					timePlan(b, d, flop, withSplitK(b, d, gpu.Dispatch{Kernel: k,
 						Bindings: []gpu.Binding{gpu.Bind(tx), gpu.Bind(tw), gpu.Bind(tb), gpu.Bind(tx), gpu.Bind(ty)},
-						Params:   gpu.Params(p), Groups: kernels.ConvGroups(v, p)})
+						Params:   gpu.Params(p), Groups: kernels.ConvGroups(v, p)}, parts, kernels.ConvSplitSum, kernels.ConvSplitSumGroups(p))...)
 				})
 			}
 		}

@@ -53,7 +53,8 @@ void cmSplit(vec4 x0, vec4 x1, out uvec4 hi, out uvec4 lo) {
 //gosl: end cmsplit
 
 // cmmain is the body shared by the cooperative-matrix kernels: a workgroup of 256
-// invocations (8 subgroups of 32) computes a CM_BM×128 tile of C = A·Bᵀ, where the
+// invocations (8 subgroups of 32) computes a CM_BM×128 tile of C = A·Bᵀ over the k
+// range [kBegin, kEnd) (all of cmK, or one split-K chunk: a multiple of CM_BK), where the
 // including kernel defines how a row of A (cmLoadA: CM_AK consecutive k of row m, 0 past
 // cmK) and a row of the tile's weights (cmLoadB: CM_BK/2 consecutive k of tile row r,
 // as packed fp16 pairs) are
@@ -93,7 +94,7 @@ bool cmPaired;
 void cmLoadA(uint m, uint k, out float a[CM_AK]);
 void cmLoadB(uint r, uint k, out uvec4 b[CM_BV]);
 void cmStore(uint m, uint c, float v, float g);
-void cmMain(uint m0) {
+void cmMain(uint m0, uint kBegin, uint kEnd) {
 	uint t = gl_LocalInvocationIndex;
 	uint warp = gl_SubgroupID;
 	uint lane = gl_SubgroupInvocationID;
@@ -110,9 +111,9 @@ void cmMain(uint m0) {
 	}
 	float a[CM_AK];
 	uvec4 b[CM_BV];
-	cmLoadA(m0 + ar, ak, a);
-	cmLoadB(br, bk, b);
-	for (uint k0 = 0; k0 < cmK; k0 += CM_BK) {
+	cmLoadA(m0 + ar, kBegin + ak, a);
+	cmLoadB(br, kBegin + bk, b);
+	for (uint k0 = kBegin; k0 < kEnd; k0 += CM_BK) {
 		[[unroll]] for (uint q = 0; q < CM_AK; q += 8) {
 			uvec4 hi;
 			uvec4 lo;
@@ -122,7 +123,7 @@ void cmMain(uint m0) {
 		}
 		[[unroll]] for (uint q = 0; q < CM_BV; q++) { cmPool[CM_B0 + br * CM_LDV + bk / 8 + q] = b[q]; }
 		barrier();
-		if (k0 + CM_BK < cmK) {
+		if (k0 + CM_BK < kEnd) {
 			cmLoadA(m0 + ar, k0 + CM_BK + ak, a);
 			cmLoadB(br, k0 + CM_BK + bk, b);
 		}

@@ -86,9 +86,13 @@ type GemmParams struct {
 	// Flags is a set of GemmBias, GemmResidual, GemmF16.
 	Flags uint32
 	// Act is one of GemmActNone, GemmActGelu, GemmActSilu, GemmActGeglu.
-	Act  uint32
-	pad0 uint32
-	pad1 uint32
+	Act uint32
+	// KChunk splits K (split-K, tensor-core variants only; 0: no split, see GemmSplitK):
+	// workgroup layer z runs batch z % Batch over k in [s·KChunk, (s+1)·KChunk) for
+	// s = z / Batch and writes its raw partial sums to C where GemmPartIdx says, for
+	// gemm_splitk_sum to add up and finish.
+	KChunk uint32
+	pad1   uint32
 }
 
 // GemmLdB returns the row stride of the weight in words.
@@ -158,6 +162,48 @@ func GemmStore(p *GemmParams, b uint32, m uint32, n uint32, v float32, g float32
 		v += GemmBufR[b*p.StrideR+m*p.N+n]
 	}
 	GemmBufC[b*p.StrideC+m*p.N+n] = v
+}
+
+// GemmBatch is the number of matrices (Batch, at least 1).
+func GemmBatch(p *GemmParams) uint32 {
+	if p.Batch == 0 {
+		return 1
+	}
+	return p.Batch
+}
+
+// GemmSplits is the number of k-chunks of a split-K dispatch (1: no split).
+func GemmSplits(p *GemmParams) uint32 {
+	if p.KChunk == 0 {
+		return 1
+	}
+	return (p.K + p.KChunk - 1) / p.KChunk
+}
+
+// GemmPartIdx is where a split-K dispatch leaves chunk s's partial sum of output
+// (b, m, n): the partials are [splits][Batch][M][W], W = N, or 2N for GEGLU with the
+// value's sum at n and its gate's at n+N.
+func GemmPartIdx(p *GemmParams, s uint32, b uint32, m uint32, n uint32) uint32 {
+	w := p.N
+	if p.Act == GemmActGeglu {
+		w = 2 * p.N
+	}
+	return ((s*GemmBatch(p)+b)*p.M+m)*w + n
+}
+
+// GemmSplitSumAt finishes output (b, m, n) of a split-K GEMM: it adds up the partial
+// sums in A (laid out as GemmPartIdx says) in chunk order and applies the epilogue.
+func GemmSplitSumAt(p *GemmParams, b uint32, m uint32, n uint32) {
+	v := float32(0)
+	g := float32(0)
+	for s := uint32(0); s < GemmSplits(p); s++ {
+		i := GemmPartIdx(p, s, b, m, n)
+		v += GemmBufA[i]
+		if p.Act == GemmActGeglu {
+			g += GemmBufA[i+p.N]
+		}
+	}
+	GemmStore(p, b, m, n, v, g)
 }
 
 // GemmDot is the reference inner product of row m of A with weight row row, in batch b,
@@ -609,6 +655,7 @@ layout(push_constant) uniform PC { GemmParams P; };
 #include "cmmain.hlsl"
 GemmParams p;
 uint bz;
+uint split;
 uint n0;
 bool vec;
 void cmLoadA(uint m, uint k, out float a[CM_AK]) {
@@ -646,19 +693,47 @@ void cmLoadB(uint r, uint k, out uvec4 b[CM_BV]) {
 }
 void cmStore(uint m, uint c, float v, float g) {
 	uint n = n0 + c;
-	if (m < p.M && n < p.N) { GemmStore(p, bz, m, n, v, g); }
+	if (m >= p.M || n >= p.N) {
+		return;
+	}
+	if (p.KChunk == 0) {
+		GemmStore(p, bz, m, n, v, g);
+		return;
+	}
+	uint i = GemmPartIdx(p, split, bz, m, n);
+	GemmBufC[i] = v;
+	if (cmPaired) { GemmBufC[i + p.N] = g; }
 }
 void main() {
 	p = P;
-	bz = gl_WorkGroupID.z;
+	bz = gl_WorkGroupID.z % GemmBatch(p);
+	split = gl_WorkGroupID.z / GemmBatch(p);
 	cmPaired = p.Act == GemmActGeglu;
 	n0 = gl_WorkGroupID.x * (cmPaired ? 64 : 128);
 	cmK = p.K;
 	vec = (p.K % 8) == 0 && (p.StrideA % 4) == 0 && (p.StrideB % 4) == 0;
-	cmMain(gl_WorkGroupID.y * CM_BM);
+	uint k0 = split * p.KChunk;
+	cmMain(gl_WorkGroupID.y * CM_BM, k0, p.KChunk == 0 ? p.K : min(p.K, k0 + p.KChunk));
 }
 */
 //gosl: end gemm_cm
+
+// gemm_splitk_sum finishes a split-K GEMM: an invocation per output (column id.x, row
+// id.y of the Batch·M), the partial sums read from binding 0.
+
+//gosl: hlsl gemm_splitk_sum
+/*
+#include "gemm.hlsl"
+[[vk::push_constant]] cbuffer PC { GemmParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	GemmParams p = P;
+	if (id.x < p.N && id.y < GemmBatch(p) * p.M) {
+		GemmSplitSumAt(p, id.y / p.M, id.y % p.M, id.x);
+	}
+}
+*/
+//gosl: end gemm_splitk_sum
 
 // GEMM variants: "tex" (texel fetches, 32×32 register tiles with subgroup broadcasts,
 // 8 invocations; the lavapipe winner where GemmTexFits; "tex5" is its 32×40 build for
@@ -719,14 +794,15 @@ func GemmKernel(variant string, f16 bool) (Spec, error) {
 	return v.spec("GEMM", f16, 48)
 }
 
-// GemmGroups returns the workgroup count of a GEMM variant for p.
+// GemmGroups returns the workgroup count of a GEMM variant for p (split-K layers
+// included, see GemmSplitK).
 func GemmGroups(variant string, p GemmParams) [3]uint32 {
 	v := gemmVariants[variant]
 	cols := v.tn
 	if p.Act == GemmActGeglu {
 		cols /= 2
 	}
-	return [3]uint32{(p.N + cols - 1) / cols, (p.M + v.tm - 1) / v.tm, max(p.Batch, 1)}
+	return [3]uint32{(p.N + cols - 1) / cols, (p.M + v.tm - 1) / v.tm, GemmBatch(&p) * GemmSplits(&p)}
 }
 
 // NewGemmParams fills the params of a batch of dense C = act(A·Bᵀ + bias) + R.

@@ -45,11 +45,13 @@ func benchVariants(d *gpu.Device) []string {
 }
 
 // timePlan records ds as a plan, runs it once (JIT, warm-up), then times b.N replays.
-func timePlan(b *testing.B, d *gpu.Device, flop float64, ds gpu.Dispatch) {
+func timePlan(b *testing.B, d *gpu.Device, flop float64, ds ...gpu.Dispatch) {
 	p := d.NewPlan(false)
 	defer p.Close()
-	if err := p.Add(ds); err != nil {
-		b.Fatal(err)
+	for _, x := range ds {
+		if err := p.Add(x); err != nil {
+			b.Fatal(err)
+		}
 	}
 	if err := p.Run(); err != nil {
 		b.Fatal(err)
@@ -63,6 +65,25 @@ func timePlan(b *testing.B, d *gpu.Device, flop float64, ds gpu.Dispatch) {
 	}
 	el := time.Since(start)
 	b.ReportMetric(flop*float64(b.N)/el.Seconds()/1e9, "GFLOP/s")
+}
+
+// withSplitK returns the dispatch of a GEMM or conv (main: bindings in, w, bias, r,
+// out) as it runs: itself, or where params ask for split-K (parts > 0 partial sums),
+// main writing to a scratch tensor and the family's sum kernel finishing into out.
+func withSplitK(b *testing.B, d *gpu.Device, main gpu.Dispatch, parts int, sum kernels.Spec, sumGroups [3]uint32) []gpu.Dispatch {
+	if parts == 0 {
+		return []gpu.Dispatch{main}
+	}
+	k, err := d.Kernel(sum)
+	if err != nil {
+		b.Fatal(err)
+	}
+	part := filled(b, d, parts, 0)
+	b.Cleanup(part.Free)
+	bs := main.Bindings
+	sumBindings := []gpu.Binding{gpu.Bind(part), bs[1], bs[2], bs[3], bs[4]}
+	main.Bindings = []gpu.Binding{bs[0], bs[1], bs[2], bs[3], gpu.Bind(part)}
+	return []gpu.Dispatch{main, {Kernel: k, Bindings: sumBindings, Params: main.Params, Groups: sumGroups}}
 }
 
 func filled(b *testing.B, d *gpu.Device, n int, v float32) *gpu.Tensor {
@@ -92,6 +113,8 @@ func BenchmarkGEMM(b *testing.B) {
 		{1024, 640, 640, 0},
 		{256, 1280, 1280, 0},
 		{77, 1280, 768, 0},
+		{128, 1280, 1280, 0}, // 8×8 latents with guidance: split-K on tensor cores
+		{128, 1280, 5120, 0},
 		{4096, 40, 4096, 0}, // attention's P·V at head dim 40 (one pair)
 	}
 	for _, v := range benchVariants(d) {
@@ -116,7 +139,7 @@ func BenchmarkGEMM(b *testing.B) {
 					if s.act == kernels.GemmActGeglu {
 						rows *= 2
 					}
-					p := kernels.NewGemmParams(1, s.m, s.n, s.k, f16, true, false, s.act, true)
+					p := kernels.GemmSplitK(v, kernels.NewGemmParams(1, s.m, s.n, s.k, f16, true, false, s.act, true))
 					words := rows * s.k
 					if f16 {
 						words = rows * kernels.F16RowWords(s.k)
@@ -126,9 +149,13 @@ func BenchmarkGEMM(b *testing.B) {
 					defer tb.Free()
 					defer tbias.Free()
 					defer tc.Free()
-					timePlan(b, d, 2*float64(s.m)*float64(rows)*float64(s.k), gpu.Dispatch{Kernel: k,
+					parts := 0
+					if kernels.GemmSplits(&p) > 1 {
+						parts = kernels.GemmPartLen(p)
+					}
+					timePlan(b, d, 2*float64(s.m)*float64(rows)*float64(s.k), withSplitK(b, d, gpu.Dispatch{Kernel: k,
 						Bindings: []gpu.Binding{gpu.Bind(ta), gpu.Bind(tb), gpu.Bind(tbias), gpu.Bind(ta), gpu.Bind(tc)},
-						Params:   gpu.Params(p), Groups: kernels.GemmGroups(v, p)})
+						Params:   gpu.Params(p), Groups: kernels.GemmGroups(v, p)}, parts, kernels.GemmSplitSum, kernels.GemmSplitSumGroups(p))...)
 				})
 			}
 		}

@@ -56,3 +56,37 @@ func TestVariantChoice(t *testing.T) {
 	t.Setenv("SDGO_CONV_VARIANT", "reg")
 	require.Equal(t, "reg", kernels.ConvVariant(gpu, "", vae))
 }
+
+// TestSplitK checks the split-K choice: only tensor-core dispatches too small to fill a
+// GPU are split, into chunks of whole 64-wide k-steps that cover K, and $SDGO_SPLITK=0
+// turns it off.
+func TestSplitK(t *testing.T) {
+	t.Setenv("SDGO_SPLITK", "")
+	deep := kernels.NewConvParams(2, 1280, 8, 8, 1280, 3, 1, 1, true, true, true) // 20 tiles, K = 11520
+	p := kernels.ConvSplitK("cm64", deep)
+	require.Equal(t, uint32(896), p.KChunk)
+	require.Equal(t, uint32(13), kernels.ConvSplits(&p))
+	require.Equal(t, [3]uint32{10, 2, 13}, kernels.ConvGroups("cm64", p))
+	require.Equal(t, 13*1280*128, kernels.ConvPartLen(p))
+	require.Zero(t, kernels.ConvSplitK("tile", deep).KChunk, "CUDA-core variants do not split")
+	big := kernels.NewConvParams(2, 320, 64, 64, 320, 3, 1, 1, true, true, false) // 384 tiles of 64 rows
+	require.Zero(t, kernels.ConvSplitK("cm64", big).KChunk)
+
+	ff := kernels.NewGemmParams(1, 128, 1280, 5120, true, true, true, kernels.GemmActNone, true)
+	g := kernels.GemmSplitK("cm64", ff)
+	require.Equal(t, uint32(448), g.KChunk)
+	require.Equal(t, [3]uint32{10, 2, 12}, kernels.GemmGroups("cm64", g))
+	geglu := kernels.GemmSplitK("cm64", kernels.NewGemmParams(1, 128, 1280, 1280, true, true, false, kernels.GemmActGeglu, true))
+	require.Equal(t, uint32(256), geglu.KChunk, "chunks of at least 256")
+	require.Equal(t, 5*128*2560, kernels.GemmPartLen(geglu), "the value and its gate")
+	short := kernels.GemmSplitK("cm64", kernels.NewGemmParams(1, 64, 1280, 320, true, true, false, kernels.GemmActNone, true))
+	require.Zero(t, short.KChunk, "K = 320 is one chunk")
+	for _, q := range []kernels.GemmParams{g, geglu} {
+		require.Zero(t, q.KChunk%64)
+		require.Less(t, (kernels.GemmSplits(&q)-1)*q.KChunk, q.K)
+		require.GreaterOrEqual(t, kernels.GemmSplits(&q)*q.KChunk, q.K)
+	}
+
+	t.Setenv("SDGO_SPLITK", "0")
+	require.Zero(t, kernels.ConvSplitK("cm64", deep).KChunk)
+}

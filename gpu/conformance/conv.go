@@ -17,6 +17,7 @@ type convShape struct {
 	oy0, rows                     int // rows 0: all
 	bias, res                     bool
 	note                          string
+	kchunk                        int // split-K chunk forced on the tensor-core variants
 }
 
 func (s convShape) params(f16 bool) kernels.ConvParams {
@@ -49,6 +50,9 @@ func (s convShape) String() string {
 	if s.note != "" {
 		str += " " + s.note
 	}
+	if s.kchunk != 0 {
+		str += fmt.Sprintf(" split-k %d", s.kchunk)
+	}
 	return str
 }
 
@@ -70,43 +74,50 @@ var convQuick = []convShape{
 	{n: 1, cin: 8, h: 11, w: 8, cout: 9, k: 3, stride: 1, padT: 1, padL: 1, oy0: 4, rows: 5, bias: true},
 	{n: 1, cin: 32, h: 5, w: 3, cout: 33, k: 3, stride: 1, padT: 1, padL: 1},
 	{n: 2, cin: 16, h: 7, w: 6, cout: 12, k: 3, stride: 1, padT: 1, padL: 1, bias: true, res: true},
+	// split-K (tensor-core variants): a ragged last chunk, a row range, a batch
+	{n: 2, cin: 37, h: 9, w: 7, cout: 131, k: 3, stride: 1, padT: 1, padL: 1, bias: true, res: true, kchunk: 64},
+	{n: 1, cin: 40, h: 11, w: 8, cout: 9, k: 3, stride: 1, padT: 1, padL: 1, oy0: 4, rows: 5, bias: true, kchunk: 128},
+	{n: 2, cin: 300, h: 5, w: 6, cout: 70, k: 1, stride: 1, res: true, kchunk: 64},
 }
 
 // convSD lists conv shapes of SD 1.5/2.1 at 512×512 (UNet at latent 64×64, VAE decoder and
 // encoder at image scale), one image (CFG doubles N for the UNet).
 var convSD = []convShape{
-	{1, 4, 64, 64, 320, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet conv_in"},
-	{1, 320, 64, 64, 320, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "unet 320@64"},
-	{1, 320, 64, 64, 320, 3, 2, 1, 1, 0, 0, 0, 0, true, false, "unet down 64>32"},
-	{1, 320, 32, 32, 640, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet 320>640@32"},
-	{1, 320, 32, 32, 640, 1, 1, 0, 0, 0, 0, 0, 0, true, false, "unet skip 1x1"},
-	{1, 640, 32, 32, 640, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "unet 640@32"},
-	{1, 640, 32, 32, 640, 3, 2, 1, 1, 0, 0, 0, 0, true, false, "unet down 32>16"},
-	{1, 640, 16, 16, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet 640>1280@16"},
-	{1, 1280, 16, 16, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "unet 1280@16"},
-	{1, 1280, 16, 16, 1280, 3, 2, 1, 1, 0, 0, 0, 0, true, false, "unet down 16>8"},
-	{1, 1280, 8, 8, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "unet 1280@8"},
-	{1, 2560, 8, 8, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet up 2560@8"},
-	{1, 2560, 16, 16, 1280, 1, 1, 0, 0, 0, 0, 0, 0, true, false, "unet up skip 2560@16"},
-	{1, 1920, 32, 32, 640, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet up 1920@32"},
-	{1, 960, 64, 64, 320, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet up 960@64"},
-	{1, 640, 64, 64, 640, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet upsample conv@64"},
-	{1, 320, 64, 64, 4, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet conv_out"},
-	{1, 320, 64, 64, 320, 1, 1, 0, 0, 0, 0, 0, 0, true, true, "sd15 proj 1x1"},
-	{1, 4, 64, 64, 512, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "vae dec conv_in"},
-	{1, 512, 64, 64, 512, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "vae dec 512@64"},
-	{1, 512, 256, 256, 256, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "vae dec 512>256@256"},
-	{1, 256, 512, 512, 128, 1, 1, 0, 0, 0, 0, 0, 0, true, false, "vae dec skip@512"},
-	{1, 128, 512, 512, 128, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "vae dec 128@512"},
-	{1, 128, 512, 512, 3, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "vae dec conv_out"},
-	{1, 3, 512, 512, 128, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "vae enc conv_in"},
-	{1, 128, 512, 512, 128, 3, 2, 0, 0, 256, 256, 0, 0, true, false, "vae enc down"},
-	{1, 512, 64, 64, 8, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "vae enc conv_out"},
+	{1, 4, 64, 64, 320, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet conv_in", 0},
+	{1, 320, 64, 64, 320, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "unet 320@64", 0},
+	{1, 320, 64, 64, 320, 3, 2, 1, 1, 0, 0, 0, 0, true, false, "unet down 64>32", 0},
+	{1, 320, 32, 32, 640, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet 320>640@32", 0},
+	{1, 320, 32, 32, 640, 1, 1, 0, 0, 0, 0, 0, 0, true, false, "unet skip 1x1", 0},
+	{1, 640, 32, 32, 640, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "unet 640@32", 0},
+	{1, 640, 32, 32, 640, 3, 2, 1, 1, 0, 0, 0, 0, true, false, "unet down 32>16", 0},
+	{1, 640, 16, 16, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet 640>1280@16", 0},
+	{1, 1280, 16, 16, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "unet 1280@16", 0},
+	{1, 1280, 16, 16, 1280, 3, 2, 1, 1, 0, 0, 0, 0, true, false, "unet down 16>8", 0},
+	{1, 1280, 8, 8, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "unet 1280@8", 0},
+	{1, 2560, 8, 8, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet up 2560@8", 0},
+	{1, 2560, 16, 16, 1280, 1, 1, 0, 0, 0, 0, 0, 0, true, false, "unet up skip 2560@16", 0},
+	{1, 1920, 32, 32, 640, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet up 1920@32", 0},
+	{1, 960, 64, 64, 320, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet up 960@64", 0},
+	{1, 640, 64, 64, 640, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet upsample conv@64", 0},
+	{1, 320, 64, 64, 4, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet conv_out", 0},
+	{1, 320, 64, 64, 320, 1, 1, 0, 0, 0, 0, 0, 0, true, true, "sd15 proj 1x1", 0},
+	{1, 4, 64, 64, 512, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "vae dec conv_in", 0},
+	{1, 512, 64, 64, 512, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "vae dec 512@64", 0},
+	{1, 512, 256, 256, 256, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "vae dec 512>256@256", 0},
+	{1, 256, 512, 512, 128, 1, 1, 0, 0, 0, 0, 0, 0, true, false, "vae dec skip@512", 0},
+	{1, 128, 512, 512, 128, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "vae dec 128@512", 0},
+	{1, 128, 512, 512, 3, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "vae dec conv_out", 0},
+	{1, 3, 512, 512, 128, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "vae enc conv_in", 0},
+	{1, 128, 512, 512, 128, 3, 2, 0, 0, 256, 256, 0, 0, true, false, "vae enc down", 0},
+	{1, 512, 64, 64, 8, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "vae enc conv_out", 0},
 }
 
-// convFits reports whether variant (a conv variant, or "wino": Winograd on the texel
-// GEMM) can run s.
+// fits reports whether variant (a conv variant, or "wino": Winograd on the texel
+// GEMM) can run s (a forced split-K: the tensor-core variants).
 func (s convShape) fits(variant string) bool {
+	if s.kchunk != 0 && !tensorCore(variant) {
+		return false
+	}
 	switch variant {
 	case "tex":
 		return kernels.ConvTexFits(s.cin)
@@ -151,6 +162,80 @@ func init() {
 			}
 		}
 	}
+	for _, s := range convSplitSums {
+		register(Case{Kernel: kernels.ConvSplitSum.Name, Shape: s.String(), Run: func(d *gpu.Device) (Comparison, error) {
+			return checkConvSplitSum(d, s)
+		}})
+	}
+}
+
+// convSplitSums are the shapes the split-K sum kernel is checked on by itself.
+var convSplitSums = []convShape{
+	{n: 2, cin: 37, h: 9, w: 7, cout: 131, k: 3, stride: 1, padT: 1, padL: 1, bias: true, res: true, kchunk: 64},
+	{n: 1, cin: 40, h: 11, w: 8, cout: 9, k: 3, stride: 1, padT: 1, padL: 1, oy0: 4, rows: 5, bias: true, kchunk: 128},
+}
+
+// checkConvSplitSum checks the split-K sum kernel by itself: random partial sums of
+// unit scale added up with bias and residual; outputs outside the row range stay 0.
+func checkConvSplitSum(d *gpu.Device, s convShape) (Comparison, error) {
+	p := s.params(true)
+	p.KChunk = uint32(s.kchunk)
+	seed := int64(s.cin*7 + s.cout*31 + s.h)
+	part := randn(seed, kernels.ConvPartLen(p), 1)
+	bias := randn(seed+1, s.cout, 0.5)
+	ylen := s.n * s.cout * int(p.OH*p.OW)
+	r := randn(seed+2, ylen, 1)
+	var ts []*gpu.Tensor
+	defer func() {
+		for _, t := range ts {
+			t.Free()
+		}
+	}()
+	for _, v := range [][]float32{part, bias, r, make([]float32, ylen)} {
+		t, err := upload(d, v)
+		if err != nil {
+			return Comparison{}, err
+		}
+		ts = append(ts, t)
+	}
+	k, err := d.Kernel(kernels.ConvSplitSum)
+	if err != nil {
+		return Comparison{}, err
+	}
+	err = runOnce(d, gpu.Dispatch{Kernel: k,
+		Bindings: []gpu.Binding{gpu.Bind(ts[0]), gpu.Bind(ts[1]), gpu.Bind(ts[1]), gpu.Bind(ts[2]), gpu.Bind(ts[3])},
+		Params:   gpu.Params(p), Groups: kernels.ConvSplitSumGroups(p)})
+	if err != nil {
+		return Comparison{}, err
+	}
+	got, err := ts[3].Float32s()
+	if err != nil {
+		return Comparison{}, err
+	}
+	cpu := make([]float32, ylen)
+	kernels.ConvSplitSumCPU(p, part, bias, r, cpu)
+	want := make([]float64, ylen)
+	npix := int(p.Rows * p.OW)
+	for b := 0; b < s.n; b++ {
+		for co := 0; co < s.cout; co++ {
+			for j := 0; j < npix; j++ {
+				m := b*npix + j
+				acc := 0.0
+				for c := 0; c < int(kernels.ConvSplits(&p)); c++ {
+					acc += float64(part[kernels.ConvPartIdx(&p, uint32(c), uint32(co), uint32(m))])
+				}
+				if s.bias {
+					acc += float64(bias[co])
+				}
+				idx := ((b*s.cout+co)*int(p.OH)+int(p.OY0))*int(p.OW) + j
+				if s.res {
+					acc += float64(r[idx])
+				}
+				want[idx] = acc
+			}
+		}
+	}
+	return Compare(got, cpu, want, 1e-5, 2e-6), nil
 }
 
 // channelsLast returns x [n][c][hw] as [n][hw][c].
@@ -181,6 +266,12 @@ func checkConv(d *gpu.Device, variant string, f16 bool, s convShape, sample bool
 		}
 	}
 	p := s.params(f16)
+	if variant != "wino" {
+		p = kernels.ConvSplitK(variant, p)
+	}
+	if s.kchunk != 0 {
+		p.KChunk = uint32(s.kchunk)
+	}
 	K := int(p.Cin * p.KH * p.KW)
 	seed := int64(s.cin*7919 + s.h*104729 + s.cout*31 + s.k + s.stride)
 	x := randn(seed, s.n*s.cin*s.h*s.w, 1)
@@ -250,6 +341,9 @@ func checkConv(d *gpu.Device, variant string, f16 bool, s convShape, sample bool
 			chunk = 64 << 10 // several chunks even for the small shapes
 		}
 		err = runWinograd(d, p, f16, x, w, bias, r, ty, chunk)
+	} else if parts <= 1 && kernels.ConvSplits(&p) > 1 {
+		err = runSplitK(d, kern, kernels.ConvSplitSum, kernels.ConvPartLen(p), gpu.Params(p),
+			kernels.ConvGroups(variant, p), kernels.ConvSplitSumGroups(p), tx, tw, tb, tr, ty)
 	} else if parts <= 1 {
 		err = runOnce(d, gpu.Dispatch{Kernel: kern,
 			Bindings: []gpu.Binding{gpu.Bind(tx), gpu.Bind(tw), gpu.Bind(tb), gpu.Bind(tr), gpu.Bind(ty)},
@@ -287,6 +381,7 @@ func checkConv(d *gpu.Device, variant string, f16 bool, s convShape, sample bool
 			}
 			pi := p
 			pi.Cin = uint32(per)
+			pi.KChunk = 0
 			r := tr
 			if i > 0 {
 				pi.Flags &^= kernels.ConvBias

@@ -15,6 +15,7 @@ type gemmShape struct {
 	bias, res      bool
 	act            uint32
 	note           string
+	kchunk         int // split-K chunk forced on the tensor-core variants
 }
 
 func (s gemmShape) String() string {
@@ -31,6 +32,9 @@ func (s gemmShape) String() string {
 	str += [...]string{"", " gelu", " silu", " geglu"}[s.act]
 	if s.note != "" {
 		str += " " + s.note
+	}
+	if s.kchunk != 0 {
+		str += fmt.Sprintf(" split-k %d", s.kchunk)
 	}
 	return str
 }
@@ -53,6 +57,17 @@ var gemmQuick = []gemmShape{
 	{batch: 3, m: 37, n: 67, k: 16, bias: true, res: true, act: kernels.GemmActGelu},
 	{batch: 1, m: 70, n: 29, k: 104, bias: true, act: kernels.GemmActGeglu},
 	{batch: 3, m: 65, n: 80, k: 64, res: true},
+	// split-K (tensor-core variants): a ragged last chunk, GEGLU, a batch
+	{batch: 2, m: 45, n: 37, k: 300, bias: true, res: true, act: kernels.GemmActGeglu, kchunk: 64},
+	{batch: 1, m: 70, n: 130, k: 200, bias: true, act: kernels.GemmActGelu, kchunk: 128},
+	{batch: 3, m: 19, n: 71, k: 256, res: true, kchunk: 64},
+}
+
+// gemmSplitSums are the shapes the split-K sum kernel is checked on by itself.
+var gemmSplitSums = []gemmShape{
+	{batch: 2, m: 45, n: 37, k: 300, bias: true, res: true, act: kernels.GemmActGeglu, kchunk: 64},
+	{batch: 1, m: 70, n: 130, k: 200, bias: true, act: kernels.GemmActGelu, kchunk: 128},
+	{batch: 3, m: 19, n: 71, k: 256, res: true, act: kernels.GemmActSilu, kchunk: 64},
 }
 
 // gemmSD lists the GEMM shapes of SD 1.5 and SD 2.1 at 512×512 (latent 64×64), M per
@@ -63,34 +78,34 @@ var gemmQuick = []gemmShape{
 // CLIP ViT-L (SD 1.5) and OpenCLIP ViT-H (SD 2.1) text encoders; the VAE mid-block
 // attention at 64² with 512 channels.
 var gemmSD = []gemmShape{
-	{1, 4096, 320, 320, true, false, 0, "unet64 q/out"},
-	{1, 4096, 320, 320, true, true, 0, "unet64 out+res"},
-	{1, 77, 320, 768, false, false, 0, "unet64 ctx k/v sd15"},
-	{1, 77, 320, 1024, false, false, 0, "unet64 ctx k/v sd21"},
-	{1, 4096, 1280, 320, true, false, kernels.GemmActGeglu, "unet64 geglu"},
-	{1, 4096, 320, 1280, true, true, 0, "unet64 ff out"},
-	{1, 1024, 640, 640, true, false, 0, "unet32 q/out"},
-	{1, 77, 640, 768, false, false, 0, "unet32 ctx sd15"},
-	{1, 77, 640, 1024, false, false, 0, "unet32 ctx sd21"},
-	{1, 1024, 2560, 640, true, false, kernels.GemmActGeglu, "unet32 geglu"},
-	{1, 1024, 640, 2560, true, true, 0, "unet32 ff out"},
-	{1, 256, 1280, 1280, true, false, 0, "unet16 q/out"},
-	{1, 77, 1280, 768, false, false, 0, "unet16 ctx sd15"},
-	{1, 77, 1280, 1024, false, false, 0, "unet16 ctx sd21"},
-	{1, 256, 5120, 1280, true, false, kernels.GemmActGeglu, "unet16 geglu"},
-	{1, 256, 1280, 5120, true, true, 0, "unet16 ff out"},
-	{1, 64, 1280, 1280, true, false, 0, "unet8 q/out"},
-	{1, 64, 5120, 1280, true, false, kernels.GemmActGeglu, "unet8 geglu"},
-	{1, 64, 1280, 5120, true, true, 0, "unet8 ff out"},
-	{1, 1, 1280, 320, true, false, kernels.GemmActSilu, "time linear_1"},
-	{1, 1, 1280, 1280, true, false, 0, "time linear_2"},
-	{1, 77, 768, 768, true, false, 0, "clip-L qkv/out"},
-	{1, 77, 3072, 768, true, false, 0, "clip-L fc1"},
-	{1, 77, 768, 3072, true, true, 0, "clip-L fc2"},
-	{1, 77, 1024, 1024, true, false, 0, "clip-H qkv/out"},
-	{1, 77, 4096, 1024, true, false, kernels.GemmActGelu, "clip-H fc1"},
-	{1, 77, 1024, 4096, true, true, 0, "clip-H fc2"},
-	{1, 4096, 512, 512, true, false, 0, "vae attn"},
+	{1, 4096, 320, 320, true, false, 0, "unet64 q/out", 0},
+	{1, 4096, 320, 320, true, true, 0, "unet64 out+res", 0},
+	{1, 77, 320, 768, false, false, 0, "unet64 ctx k/v sd15", 0},
+	{1, 77, 320, 1024, false, false, 0, "unet64 ctx k/v sd21", 0},
+	{1, 4096, 1280, 320, true, false, kernels.GemmActGeglu, "unet64 geglu", 0},
+	{1, 4096, 320, 1280, true, true, 0, "unet64 ff out", 0},
+	{1, 1024, 640, 640, true, false, 0, "unet32 q/out", 0},
+	{1, 77, 640, 768, false, false, 0, "unet32 ctx sd15", 0},
+	{1, 77, 640, 1024, false, false, 0, "unet32 ctx sd21", 0},
+	{1, 1024, 2560, 640, true, false, kernels.GemmActGeglu, "unet32 geglu", 0},
+	{1, 1024, 640, 2560, true, true, 0, "unet32 ff out", 0},
+	{1, 256, 1280, 1280, true, false, 0, "unet16 q/out", 0},
+	{1, 77, 1280, 768, false, false, 0, "unet16 ctx sd15", 0},
+	{1, 77, 1280, 1024, false, false, 0, "unet16 ctx sd21", 0},
+	{1, 256, 5120, 1280, true, false, kernels.GemmActGeglu, "unet16 geglu", 0},
+	{1, 256, 1280, 5120, true, true, 0, "unet16 ff out", 0},
+	{1, 64, 1280, 1280, true, false, 0, "unet8 q/out", 0},
+	{1, 64, 5120, 1280, true, false, kernels.GemmActGeglu, "unet8 geglu", 0},
+	{1, 64, 1280, 5120, true, true, 0, "unet8 ff out", 0},
+	{1, 1, 1280, 320, true, false, kernels.GemmActSilu, "time linear_1", 0},
+	{1, 1, 1280, 1280, true, false, 0, "time linear_2", 0},
+	{1, 77, 768, 768, true, false, 0, "clip-L qkv/out", 0},
+	{1, 77, 3072, 768, true, false, 0, "clip-L fc1", 0},
+	{1, 77, 768, 3072, true, true, 0, "clip-L fc2", 0},
+	{1, 77, 1024, 1024, true, false, 0, "clip-H qkv/out", 0},
+	{1, 77, 4096, 1024, true, false, kernels.GemmActGelu, "clip-H fc1", 0},
+	{1, 77, 1024, 4096, true, true, 0, "clip-H fc2", 0},
+	{1, 4096, 512, 512, true, false, 0, "vae attn", 0},
 }
 
 func init() {
@@ -122,12 +137,20 @@ func init() {
 			}
 		}
 	}
+	for _, s := range gemmSplitSums {
+		register(Case{Kernel: kernels.GemmSplitSum.Name, Shape: s.String(), Run: func(d *gpu.Device) (Comparison, error) {
+			return checkGemmSplitSum(d, s)
+		}})
+	}
 }
 
 // fits reports whether variant can run s ("tex" needs GemmTexFits, "tex5" too and no
-// GEGLU).
+// GEGLU; a forced split-K, the tensor-core variants).
 func (s gemmShape) fits(variant string) bool {
 	p := kernels.NewGemmParams(s.batch, s.m, s.n, s.k, true, s.bias, s.res, s.act, false)
+	if s.kchunk != 0 && !tensorCore(variant) {
+		return false
+	}
 	switch variant {
 	case "tex":
 		return kernels.GemmTexFits(p)
@@ -161,7 +184,10 @@ func checkGemm(d *gpu.Device, variant string, f16 bool, s gemmShape, sample bool
 	if s.act == kernels.GemmActGeglu {
 		rows = 2 * s.n
 	}
-	p := kernels.NewGemmParams(s.batch, s.m, s.n, s.k, f16, s.bias, s.res, s.act, false)
+	p := kernels.GemmSplitK(variant, kernels.NewGemmParams(s.batch, s.m, s.n, s.k, f16, s.bias, s.res, s.act, false))
+	if s.kchunk != 0 {
+		p.KChunk = uint32(s.kchunk)
+	}
 	seed := int64(s.m*1000003 + s.n*1009 + s.k)
 	a := randn(seed, s.batch*s.m*s.k, 1)
 	w := randn(seed+1, s.batch*rows*s.k, float32(1/math.Sqrt(float64(s.k))))
@@ -207,9 +233,14 @@ func checkGemm(d *gpu.Device, variant string, f16 bool, s gemmShape, sample bool
 		return Comparison{}, err
 	}
 	defer tc.Free()
-	err = runOnce(d, gpu.Dispatch{Kernel: k,
-		Bindings: []gpu.Binding{gpu.Bind(ta), gpu.Bind(tb), gpu.Bind(tbias), gpu.Bind(tr), gpu.Bind(tc)},
-		Params:   gpu.Params(p), Groups: kernels.GemmGroups(variant, p)})
+	if kernels.GemmSplits(&p) == 1 {
+		err = runOnce(d, gpu.Dispatch{Kernel: k,
+			Bindings: []gpu.Binding{gpu.Bind(ta), gpu.Bind(tb), gpu.Bind(tbias), gpu.Bind(tr), gpu.Bind(tc)},
+			Params:   gpu.Params(p), Groups: kernels.GemmGroups(variant, p)})
+	} else {
+		err = runSplitK(d, k, kernels.GemmSplitSum, kernels.GemmPartLen(p), gpu.Params(p),
+			kernels.GemmGroups(variant, p), kernels.GemmSplitSumGroups(p), ta, tb, tbias, tr, tc)
+	}
 	if err != nil {
 		return Comparison{}, err
 	}
@@ -254,22 +285,114 @@ func checkGemm(d *gpu.Device, variant string, f16 bool, s gemmShape, sample bool
 			}
 			return acc
 		}
-		v := dot(n)
-		switch s.act {
-		case kernels.GemmActGelu:
-			v = gelu64(v)
-		case kernels.GemmActSilu:
-			v = v / (1 + math.Exp(-v))
-		case kernels.GemmActGeglu:
-			v *= gelu64(dot(n + s.n))
+		gate := 0.0
+		if s.act == kernels.GemmActGeglu {
+			gate = dot(n + s.n)
 		}
-		if s.res {
-			v += float64(r[idx])
-		}
-		want[i] = v
+		want[i] = s.epilogue(dot(n), gate, float64(r[idx]))
 	}
 	atol, rtol := gemmTol(s.k)
 	return Compare(got, cpu, want, atol, rtol), nil
+}
+
+// epilogue is the float64 reference of the GEMM epilogue: the activation of the inner
+// product v (bias added; gate: GEGLU's gate product) plus the residual r.
+func (s gemmShape) epilogue(v, gate, r float64) float64 {
+	switch s.act {
+	case kernels.GemmActGelu:
+		v = gelu64(v)
+	case kernels.GemmActSilu:
+		v = v / (1 + math.Exp(-v))
+	case kernels.GemmActGeglu:
+		v *= gelu64(gate)
+	}
+	if s.res {
+		v += r
+	}
+	return v
+}
+
+// runSplitK runs a split-K dispatch (kernel k over groups into a partial-sum buffer of
+// parts floats) and the sum kernel that finishes it into out, with the same params;
+// in, w, bias and r are the family's bindings 0..3.
+func runSplitK(d *gpu.Device, k *gpu.Kernel, sum kernels.Spec, parts int, params []byte, groups, sumGroups [3]uint32, in, w, bias, r, out *gpu.Tensor) error {
+	ks, err := d.Kernel(sum)
+	if err != nil {
+		return err
+	}
+	part, err := d.Alloc(int64(4 * parts))
+	if err != nil {
+		return err
+	}
+	defer part.Free()
+	return runOnce(d,
+		gpu.Dispatch{Kernel: k, Bindings: []gpu.Binding{gpu.Bind(in), gpu.Bind(w), gpu.Bind(bias), gpu.Bind(r), gpu.Bind(part)}, Params: params, Groups: groups},
+		gpu.Dispatch{Kernel: ks, Bindings: []gpu.Binding{gpu.Bind(part), gpu.Bind(w), gpu.Bind(bias), gpu.Bind(r), gpu.Bind(out)}, Params: params, Groups: sumGroups})
+}
+
+// checkGemmSplitSum checks the split-K sum kernel by itself: random partial sums of
+// unit scale (each chunk's share of an inner product), added up and passed through the
+// epilogue.
+func checkGemmSplitSum(d *gpu.Device, s gemmShape) (Comparison, error) {
+	p := kernels.NewGemmParams(s.batch, s.m, s.n, s.k, true, s.bias, s.res, s.act, false)
+	p.KChunk = uint32(s.kchunk)
+	seed := int64(s.m*7 + s.n*31 + s.k)
+	part := randn(seed, kernels.GemmPartLen(p), 1)
+	bias := randn(seed+1, 2*s.n, 0.5)
+	r := randn(seed+2, s.batch*s.m*s.n, 1)
+	var ts []*gpu.Tensor
+	defer func() {
+		for _, t := range ts {
+			t.Free()
+		}
+	}()
+	for _, v := range [][]float32{part, bias, r, make([]float32, len(r))} {
+		t, err := upload(d, v)
+		if err != nil {
+			return Comparison{}, err
+		}
+		ts = append(ts, t)
+	}
+	k, err := d.Kernel(kernels.GemmSplitSum)
+	if err != nil {
+		return Comparison{}, err
+	}
+	err = runOnce(d, gpu.Dispatch{Kernel: k,
+		Bindings: []gpu.Binding{gpu.Bind(ts[0]), gpu.Bind(ts[1]), gpu.Bind(ts[1]), gpu.Bind(ts[2]), gpu.Bind(ts[3])},
+		Params:   gpu.Params(p), Groups: kernels.GemmSplitSumGroups(p)})
+	if err != nil {
+		return Comparison{}, err
+	}
+	got, err := ts[3].Float32s()
+	if err != nil {
+		return Comparison{}, err
+	}
+	cpu := make([]float32, len(r))
+	kernels.GemmSplitSumCPU(p, part, bias, r, cpu)
+	want := make([]float64, len(r))
+	for b := 0; b < s.batch; b++ {
+		for m := 0; m < s.m; m++ {
+			for n := 0; n < s.n; n++ {
+				sum := func(col int) float64 {
+					acc := 0.0
+					for c := 0; c < int(kernels.GemmSplits(&p)); c++ {
+						acc += float64(part[kernels.GemmPartIdx(&p, uint32(c), uint32(b), uint32(m), uint32(col))])
+					}
+					if s.bias {
+						acc += float64(bias[col])
+					}
+					return acc
+				}
+				gate := 0.0
+				if s.act == kernels.GemmActGeglu {
+					gate = sum(n + s.n)
+				}
+				idx := (b*s.m+m)*s.n + n
+				want[idx] = s.epilogue(sum(n), gate, float64(r[idx]))
+			}
+		}
+	}
+	return Compare(got, cpu, want, 1e-5, 2e-6), nil
 }
 
 func gelu64(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }

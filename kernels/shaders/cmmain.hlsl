@@ -25,7 +25,7 @@ bool cmPaired;
 void cmLoadA(uint m, uint k, out float a[CM_AK]);
 void cmLoadB(uint r, uint k, out uvec4 b[CM_BV]);
 void cmStore(uint m, uint c, float v, float g);
-void cmMain(uint m0) {
+void cmMain(uint m0, uint kBegin, uint kEnd) {
 	uint t = gl_LocalInvocationIndex;
 	uint warp = gl_SubgroupID;
 	uint lane = gl_SubgroupInvocationID;
@@ -42,9 +42,9 @@ void cmMain(uint m0) {
 	}
 	float a[CM_AK];
 	uvec4 b[CM_BV];
-	cmLoadA(m0 + ar, ak, a);
-	cmLoadB(br, bk, b);
-	for (uint k0 = 0; k0 < cmK; k0 += CM_BK) {
+	cmLoadA(m0 + ar, kBegin + ak, a);
+	cmLoadB(br, kBegin + bk, b);
+	for (uint k0 = kBegin; k0 < kEnd; k0 += CM_BK) {
 		[[unroll]] for (uint q = 0; q < CM_AK; q += 8) {
 			uvec4 hi;
 			uvec4 lo;
@@ -54,7 +54,7 @@ void cmMain(uint m0) {
 		}
 		[[unroll]] for (uint q = 0; q < CM_BV; q++) { cmPool[CM_B0 + br * CM_LDV + bk / 8 + q] = b[q]; }
 		barrier();
-		if (k0 + CM_BK < cmK) {
+		if (k0 + CM_BK < kEnd) {
 			cmLoadA(m0 + ar, k0 + CM_BK + ak, a);
 			cmLoadB(br, k0 + CM_BK + bk, b);
 		}

@@ -43,7 +43,11 @@ struct ConvParams {
 	uint Rows;
 	// Flags is a set of ConvBias, ConvResidual, ConvF16.
 	uint Flags;
-	uint pad0;
+	// KChunk splits the inner size ConvK (split-K, tensor-core variants only; 0: no
+	// split, see ConvSplitK): workgroup layer s sums k in [s·KChunk, (s+1)·KChunk) and
+	// writes its raw partial sums to Y where ConvPartIdx says, for conv_splitk_sum to add
+	// up and finish.
+	uint KChunk;
 };
 
 // ConvK is the inner size Cin·KH·KW.
@@ -86,6 +90,39 @@ void ConvStore(inout ConvParams p, uint b, uint co, uint oy, uint ox, float v) {
 		v += ConvBufR[idx];
 	}
 	ConvBufY[idx] = v;
+}
+
+// ConvPixels is the number of output pixels of the dispatch, N·Rows·OW: the M of its
+// implicit GEMM, pixels in (image, row, column) order.
+uint ConvPixels(inout ConvParams p) {
+	return p.N * p.Rows * p.OW;
+}
+
+// ConvSplits is the number of k-chunks of a split-K dispatch (1: no split).
+uint ConvSplits(inout ConvParams p) {
+	if (p.KChunk == 0) {
+		return 1;
+	}
+	return (ConvK(p) + p.KChunk - 1) / p.KChunk;
+}
+
+// ConvPartIdx is where a split-K dispatch leaves chunk s's partial sum of channel co
+// at pixel m (see ConvPixels): the partials are [splits][Cout][pixels].
+uint ConvPartIdx(inout ConvParams p, uint s, uint co, uint m) {
+	return (s*p.Cout+co)*ConvPixels(p) + m;
+}
+
+// ConvSplitSumAt finishes channel co at pixel m of a split-K conv: it adds up the
+// partial sums in X (laid out as ConvPartIdx says) in chunk order and stores the result
+// with bias and residual.
+void ConvSplitSumAt(inout ConvParams p, uint co, uint m) {
+	float v = float(0);
+	for (uint s = uint(0); s < ConvSplits(p); s++) {
+		v += ConvBufX[ConvPartIdx(p, s, co, m)];
+	}
+	uint npix = p.Rows * p.OW;
+	uint r = m % npix;
+	ConvStore(p, m/npix, co, p.OY0+r/p.OW, r%p.OW, v);
 }
 
 // ConvAt computes output (b, co, oy, ox) the simple way (the CPU reference), in the

@@ -63,7 +63,14 @@ void cmLoadB(uint r, uint k, out uvec4 b[CM_BV]) {
 }
 void cmStore(uint m, uint c, float v, float g) {
 	uint co = c0 + c;
-	if (m < M && co < p.Cout) { ConvStore(p, m / npix, co, p.OY0 + (m % npix) / p.OW, (m % npix) % p.OW, v); }
+	if (m >= M || co >= p.Cout) {
+		return;
+	}
+	if (p.KChunk == 0) {
+		ConvStore(p, m / npix, co, p.OY0 + (m % npix) / p.OW, (m % npix) % p.OW, v);
+	} else {
+		ConvBufY[ConvPartIdx(p, gl_WorkGroupID.z, co, m)] = v;
+	}
 }
 void main() {
 	p = P;
@@ -72,7 +79,7 @@ void main() {
 	KHW = p.KH * p.KW;
 	ldw = ConvLdW(p);
 	npix = p.Rows * p.OW;
-	M = p.N * npix;
+	M = ConvPixels(p);
 	c0 = gl_WorkGroupID.x * 128;
 	uint m0 = gl_WorkGroupID.y * CM_BM;
 	uint m = min(m0 + gl_LocalInvocationIndex / CM_AT, M - 1);
@@ -80,5 +87,6 @@ void main() {
 	xbase = (m / npix) * p.Cin * p.H * p.W;
 	iy0 = int((p.OY0 + r / p.OW) * p.Stride) - int(p.PadT);
 	ix0 = int((r % p.OW) * p.Stride) - int(p.PadL);
-	cmMain(m0);
+	uint k0 = gl_WorkGroupID.z * p.KChunk;
+	cmMain(m0, k0, p.KChunk == 0 ? cmK : min(cmK, k0 + p.KChunk));
 }

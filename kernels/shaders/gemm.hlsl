@@ -47,7 +47,11 @@ struct GemmParams {
 	uint Flags;
 	// Act is one of GemmActNone, GemmActGelu, GemmActSilu, GemmActGeglu.
 	uint Act;
-	uint pad0;
+	// KChunk splits K (split-K, tensor-core variants only; 0: no split, see GemmSplitK):
+	// workgroup layer z runs batch z % Batch over k in [s·KChunk, (s+1)·KChunk) for
+	// s = z / Batch and writes its raw partial sums to C where GemmPartIdx says, for
+	// gemm_splitk_sum to add up and finish.
+	uint KChunk;
 	uint pad1;
 };
 
@@ -118,6 +122,48 @@ void GemmStore(inout GemmParams p, uint b, uint m, uint n, float v, float g) {
 		v += GemmBufR[b*p.StrideR+m*p.N+n];
 	}
 	GemmBufC[b*p.StrideC+m*p.N+n] = v;
+}
+
+// GemmBatch is the number of matrices (Batch, at least 1).
+uint GemmBatch(inout GemmParams p) {
+	if (p.Batch == 0) {
+		return 1;
+	}
+	return p.Batch;
+}
+
+// GemmSplits is the number of k-chunks of a split-K dispatch (1: no split).
+uint GemmSplits(inout GemmParams p) {
+	if (p.KChunk == 0) {
+		return 1;
+	}
+	return (p.K + p.KChunk - 1) / p.KChunk;
+}
+
+// GemmPartIdx is where a split-K dispatch leaves chunk s's partial sum of output
+// (b, m, n): the partials are [splits][Batch][M][W], W = N, or 2N for GEGLU with the
+// value's sum at n and its gate's at n+N.
+uint GemmPartIdx(inout GemmParams p, uint s, uint b, uint m, uint n) {
+	uint w = p.N;
+	if (p.Act == GemmActGeglu) {
+		w = 2 * p.N;
+	}
+	return ((s*GemmBatch(p)+b)*p.M+m)*w + n;
+}
+
+// GemmSplitSumAt finishes output (b, m, n) of a split-K GEMM: it adds up the partial
+// sums in A (laid out as GemmPartIdx says) in chunk order and applies the epilogue.
+void GemmSplitSumAt(inout GemmParams p, uint b, uint m, uint n) {
+	float v = float(0);
+	float g = float(0);
+	for (uint s = uint(0); s < GemmSplits(p); s++) {
+		uint i = GemmPartIdx(p, s, b, m, n);
+		v += GemmBufA[i];
+		if (p.Act == GemmActGeglu) {
+			g += GemmBufA[i+p.N];
+		}
+	}
+	GemmStore(p, b, m, n, v, g);
 }
 
 // GemmDot is the reference inner product of row m of A with weight row row, in batch b,

@@ -15,6 +15,7 @@ layout(push_constant) uniform PC { GemmParams P; };
 #include "cmmain.hlsl"
 GemmParams p;
 uint bz;
+uint split;
 uint n0;
 bool vec;
 void cmLoadA(uint m, uint k, out float a[CM_AK]) {
@@ -52,14 +53,25 @@ void cmLoadB(uint r, uint k, out uvec4 b[CM_BV]) {
 }
 void cmStore(uint m, uint c, float v, float g) {
 	uint n = n0 + c;
-	if (m < p.M && n < p.N) { GemmStore(p, bz, m, n, v, g); }
+	if (m >= p.M || n >= p.N) {
+		return;
+	}
+	if (p.KChunk == 0) {
+		GemmStore(p, bz, m, n, v, g);
+		return;
+	}
+	uint i = GemmPartIdx(p, split, bz, m, n);
+	GemmBufC[i] = v;
+	if (cmPaired) { GemmBufC[i + p.N] = g; }
 }
 void main() {
 	p = P;
-	bz = gl_WorkGroupID.z;
+	bz = gl_WorkGroupID.z % GemmBatch(p);
+	split = gl_WorkGroupID.z / GemmBatch(p);
 	cmPaired = p.Act == GemmActGeglu;
 	n0 = gl_WorkGroupID.x * (cmPaired ? 64 : 128);
 	cmK = p.K;
 	vec = (p.K % 8) == 0 && (p.StrideA % 4) == 0 && (p.StrideB % 4) == 0;
-	cmMain(gl_WorkGroupID.y * CM_BM);
+	uint k0 = split * p.KChunk;
+	cmMain(gl_WorkGroupID.y * CM_BM, k0, p.KChunk == 0 ? p.K : min(p.K, k0 + p.KChunk));
 }

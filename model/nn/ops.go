@@ -250,12 +250,17 @@ func (n *Net) Linear(x Tensor, l Linear, ep Epilogue, res Tensor) Tensor {
 	}
 	p := kernels.NewGemmParams(1, m, out, k, l.W.F16, l.B.Valid(), res.Valid(), act, true)
 	variant := kernels.GemmVariant(n.target(), "", p)
+	p = kernels.GemmSplitK(variant, p)
 	spec, err := kernels.GemmKernel(variant, l.W.F16)
 	if err != nil {
 		n.Fail("linear", err)
 		return Tensor{}
 	}
-	n.dispatch(spec, gpu.Params(p), kernels.GemmGroups(variant, p), x, l.W, bias, r, y)
+	if kernels.GemmSplits(&p) > 1 {
+		n.splitK(spec, gpu.Params(p), kernels.GemmGroups(variant, p), kernels.GemmPartLen(p), kernels.GemmSplitSum, kernels.GemmSplitSumGroups(p), x, l.W, bias, r, y)
+	} else {
+		n.dispatch(spec, gpu.Params(p), kernels.GemmGroups(variant, p), x, l.W, bias, r, y)
+	}
 	if ep == EpilogueQuickGELU {
 		return n.elementwise(kernels.QuickGelu, y, 0)
 	}
@@ -331,13 +336,28 @@ func (n *Net) conv(in Tensor, shape []int, c Conv, res Tensor) Tensor {
 		n.winograd(p, in, c, bias, r, y)
 		return y
 	}
+	p = kernels.ConvSplitK(variant, p)
 	spec, err := kernels.ConvKernel(variant, c.W.F16)
 	if err != nil {
 		n.Fail("conv", err)
 		return Tensor{}
 	}
-	n.dispatch(spec, gpu.Params(p), kernels.ConvGroups(variant, p), in, c.W, bias, r, y)
+	if kernels.ConvSplits(&p) > 1 {
+		n.splitK(spec, gpu.Params(p), kernels.ConvGroups(variant, p), kernels.ConvPartLen(p), kernels.ConvSplitSum, kernels.ConvSplitSumGroups(p), in, c.W, bias, r, y)
+	} else {
+		n.dispatch(spec, gpu.Params(p), kernels.ConvGroups(variant, p), in, c.W, bias, r, y)
+	}
 	return y
+}
+
+// splitK dispatches a split-K GEMM or conv (spec over groups, with params): its partial
+// sums go to a scratch activation of parts floats, which sum (the family's split-K sum
+// kernel, over sumGroups) adds up into out through the epilogue. in, w, bias and r are
+// the family's bindings 0..3.
+func (n *Net) splitK(spec kernels.Spec, params []byte, groups [3]uint32, parts int, sum kernels.Spec, sumGroups [3]uint32, in, w, bias, r, out Tensor) {
+	part := n.Act(parts)
+	n.dispatch(spec, params, groups, in, w, bias, r, part)
+	n.dispatch(sum, params, sumGroups, part, w, bias, r, out)
 }
 
 // winoChunkBytes bounds the Winograd transforms' V and M of one chunk of tile rows.
