@@ -438,12 +438,13 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 // subgroups takes 64 query rows of one (batch, head), 16 per subgroup, held as fp16 hi
 // and lo cooperative matrices (Q·Scale, zero-padded to a multiple of 16 wide). Keys and
 // values stream through shared memory 32 at a time, split the same way; the products
-// hi·hi + lo·hi + hi·lo keep about 21 bits. Cooperative matrices cannot rescale an
-// accumulator row by row, so the softmax takes two passes over the keys instead of an
-// online rescale: the first finds each row's max and sum, the second recomputes the
-// scores, writes P = exp(s − max)/sum (hi and lo) and accumulates P·V in the output
-// matrices, which then never change scale. One lane per row does the softmax from each
-// subgroup's own 16×32 staging area.
+// hi·hi + lo·hi + hi·lo keep about 21 bits. The softmax is online, in one pass:
+// cooperative matrices cannot rescale an accumulator row by row, so each key block's
+// P·V starts from zero on the tensor cores, leaves through the subgroup's staging area,
+// and is added to the output rows that the lanes hold in registers (lane l: row l % 16,
+// the columns of half l / 16) after they scale them by exp(old max − new max). That
+// also keeps the tensor cores' truncating accumulation to 32 keys. Each lane takes 16
+// of its row's 32 scores; the two halves of a row meet through a subgroup shuffle.
 
 //gosl: hlsl flash_cm_d40
 /*
@@ -451,6 +452,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 // // sdgo:variant flash_cm_d64 -DHEAD_DIM=64
 // // sdgo:variant flash_cm_d80 -DHEAD_DIM=80
 #include "glslcompat.hlsl"
+#extension GL_KHR_shader_subgroup_shuffle : require
 #include "attparams.hlsl"
 #include "cmsplit.hlsl"
 #ifndef HEAD_DIM
@@ -469,8 +471,17 @@ layout(push_constant) uniform PC { AttentionParams P; };
 #define FA_VH (64 * FA_LDD)
 #define FA_VL (96 * FA_LDD)
 #define FA_W (128 * FA_LDD)
+// // A subgroup's staging area (texels): the 16×32 scores (rows of 8) from 0, P's hi and
+// // lo parts (rows of FA_LDP) from FA_P and FA_P + 80, and, over all of them, the key
+// // block's 16 × 16·FA_DC output (rows of 4·FA_DC).
 #define FA_LDP 5
-#define FA_WS 160
+#define FA_P 128
+#define FA_OC (8 * FA_DC)
+#if 64 * FA_DC > FA_P + 160
+#define FA_WS (64 * FA_DC)
+#else
+#define FA_WS (FA_P + 160)
+#endif
 #define FA_ACC fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
 #define FA_IN fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
 shared uvec4 faPool[FA_W + 4 * FA_WS];
@@ -506,41 +517,14 @@ void faStage(uint which, uint n, uint t0, uint T, uint row, uint hi, uint lo, fl
 		faPool[lo + r * FA_LDD + c] = l;
 	}
 }
-// // faScores returns the subgroup's 16×32 scores for the staged key block in its
-// // staging area (row-major, 32 floats a row), one row per lane for lanes < 16: s[i]
-// // of key j0 + i, −1e30 past Tk.
-void faScores(FA_IN qh[FA_DC], FA_IN ql[FA_DC], uint w, uint lane, uint j0, out float s[32]) {
-	FA_ACC s0 = FA_ACC(0.0);
-	FA_ACC s1 = FA_ACC(0.0);
-	[[unroll]] for (uint c = 0; c < FA_DC; c++) {
-		FA_IN k0;
-		FA_IN k1;
-		coopMatLoadNV(k0, faPool, FA_KH + 2 * c, FA_LDD, true);
-		coopMatLoadNV(k1, faPool, FA_KH + 16 * FA_LDD + 2 * c, FA_LDD, true);
-		s0 = coopMatMulAddNV(qh[c], k0, s0);
-		s0 = coopMatMulAddNV(ql[c], k0, s0);
-		s1 = coopMatMulAddNV(qh[c], k1, s1);
-		s1 = coopMatMulAddNV(ql[c], k1, s1);
-		coopMatLoadNV(k0, faPool, FA_KL + 2 * c, FA_LDD, true);
-		coopMatLoadNV(k1, faPool, FA_KL + 16 * FA_LDD + 2 * c, FA_LDD, true);
-		s0 = coopMatMulAddNV(qh[c], k0, s0);
-		s1 = coopMatMulAddNV(qh[c], k1, s1);
-	}
-	uint ws = FA_W + w * FA_WS;
-	coopMatStoreNV(s0, faPool, ws, 8, false);
-	coopMatStoreNV(s1, faPool, ws + 4, 8, false);
-	barrier();
-	[[unroll]] for (uint i = 0; i < 32; i++) {
-		float v = uintBitsToFloat(faPool[ws + (lane % 16) * 8 + i / 4][i % 4]);
-		s[i] = j0 + i < p.Tk ? v : -1e30;
-	}
-	barrier();
-}
 void main() {
 	p = P;
 	uint w = gl_SubgroupID;
 	uint lane = gl_SubgroupInvocationID;
+	uint r = lane % 16;
+	uint hf = lane / 16;
 	uint q0 = gl_WorkGroupID.x * 64;
+	uint ws = FA_W + w * FA_WS;
 	faStage(0, 64, q0, p.Tq, p.QRow, 0, 64 * FA_LDD, p.Scale);
 	barrier();
 	FA_IN qh[FA_DC];
@@ -550,74 +534,96 @@ void main() {
 		coopMatLoadNV(ql[c], faPool, 64 * FA_LDD + (w * 16) * FA_LDD + 2 * c, FA_LDD, false);
 	}
 	barrier();
-	float s[32];
+	float o[FA_OC];
+	[[unroll]] for (uint j = 0; j < FA_OC; j++) { o[j] = 0.0; }
 	float m = -1e30;
 	float l = 0.0;
 	for (uint j0 = 0; j0 < p.Tk; j0 += 32) {
 		faStage(1, 32, j0, p.Tk, p.KRow, FA_KH, FA_KL, 1.0);
-		barrier();
-		faScores(qh, ql, w, lane, j0, s);
-		float mb = m;
-		[[unroll]] for (uint i = 0; i < 32; i++) { mb = max(mb, s[i]); }
-		float ls = l * exp(m - mb);
-		[[unroll]] for (uint i = 0; i < 32; i++) { ls += s[i] > -1e29 ? exp(s[i] - mb) : 0.0; }
-		m = mb;
-		l = ls;
-	}
-	float inv = 1.0 / l;
-	FA_ACC o[FA_DC];
-	[[unroll]] for (uint c = 0; c < FA_DC; c++) { o[c] = FA_ACC(0.0); }
-	uint ws = FA_W + w * FA_WS;
-	for (uint j0 = 0; j0 < p.Tk; j0 += 32) {
-		faStage(1, 32, j0, p.Tk, p.KRow, FA_KH, FA_KL, 1.0);
 		faStage(2, 32, j0, p.Tk, p.KRow, FA_VH, FA_VL, 1.0);
 		barrier();
-		faScores(qh, ql, w, lane, j0, s);
-		if (lane < 16) {
-			[[unroll]] for (uint v = 0; v < 4; v++) {
-				vec4 x0;
-				vec4 x1;
-				[[unroll]] for (uint i = 0; i < 4; i++) {
-					x0[i] = s[8 * v + i] > -1e29 ? exp(s[8 * v + i] - m) * inv : 0.0;
-					x1[i] = s[8 * v + 4 + i] > -1e29 ? exp(s[8 * v + 4 + i] - m) * inv : 0.0;
-				}
-				uvec4 h;
-				uvec4 lo;
-				cmSplit(x0, x1, h, lo);
-				faPool[ws + lane * FA_LDP + v] = h;
-				faPool[ws + 80 + lane * FA_LDP + v] = lo;
-			}
+		// // S = Q·Kᵀ for the block's 32 keys, through the staging area.
+		FA_ACC s0 = FA_ACC(0.0);
+		FA_ACC s1 = FA_ACC(0.0);
+		[[unroll]] for (uint c = 0; c < FA_DC; c++) {
+			FA_IN k0;
+			FA_IN k1;
+			coopMatLoadNV(k0, faPool, FA_KH + 2 * c, FA_LDD, true);
+			coopMatLoadNV(k1, faPool, FA_KH + 16 * FA_LDD + 2 * c, FA_LDD, true);
+			s0 = coopMatMulAddNV(qh[c], k0, s0);
+			s0 = coopMatMulAddNV(ql[c], k0, s0);
+			s1 = coopMatMulAddNV(qh[c], k1, s1);
+			s1 = coopMatMulAddNV(ql[c], k1, s1);
+			coopMatLoadNV(k0, faPool, FA_KL + 2 * c, FA_LDD, true);
+			coopMatLoadNV(k1, faPool, FA_KL + 16 * FA_LDD + 2 * c, FA_LDD, true);
+			s0 = coopMatMulAddNV(qh[c], k0, s0);
+			s1 = coopMatMulAddNV(qh[c], k1, s1);
 		}
+		coopMatStoreNV(s0, faPool, ws, 8, false);
+		coopMatStoreNV(s1, faPool, ws + 4, 8, false);
 		barrier();
+		// // The online softmax of the lane's 16 scores (keys j0 + 16·hf + i).
+		float s[16];
+		float mb = m;
+		[[unroll]] for (uint i = 0; i < 16; i++) {
+			float v = uintBitsToFloat(faPool[ws + r * 8 + 4 * hf + i / 4][i % 4]);
+			s[i] = j0 + 16 * hf + i < p.Tk ? v : -1e30;
+			mb = max(mb, s[i]);
+		}
+		mb = max(mb, subgroupShuffleXor(mb, 16));
+		float alpha = exp(m - mb);
+		float ls = 0.0;
+		vec4 x[4];
+		[[unroll]] for (uint i = 0; i < 16; i++) {
+			float e = s[i] > -1e29 ? exp(s[i] - mb) : 0.0;
+			x[i / 4][i % 4] = e;
+			ls += e;
+		}
+		l = l * alpha + ls + subgroupShuffleXor(ls, 16);
+		m = mb;
+		uvec4 ph;
+		uvec4 pl;
+		cmSplit(x[0], x[1], ph, pl);
+		faPool[ws + FA_P + r * FA_LDP + 2 * hf] = ph;
+		faPool[ws + FA_P + 80 + r * FA_LDP + 2 * hf] = pl;
+		cmSplit(x[2], x[3], ph, pl);
+		faPool[ws + FA_P + r * FA_LDP + 2 * hf + 1] = ph;
+		faPool[ws + FA_P + 80 + r * FA_LDP + 2 * hf + 1] = pl;
+		barrier();
+		// // The block's P·V from zero, then added to the rescaled output rows.
+		FA_ACC ob[FA_DC];
+		[[unroll]] for (uint c = 0; c < FA_DC; c++) { ob[c] = FA_ACC(0.0); }
 		[[unroll]] for (uint kc = 0; kc < 2; kc++) {
-			FA_IN ph;
-			FA_IN pl;
-			coopMatLoadNV(ph, faPool, ws + 2 * kc, FA_LDP, false);
-			coopMatLoadNV(pl, faPool, ws + 80 + 2 * kc, FA_LDP, false);
+			FA_IN ah;
+			FA_IN al;
+			coopMatLoadNV(ah, faPool, ws + FA_P + 2 * kc, FA_LDP, false);
+			coopMatLoadNV(al, faPool, ws + FA_P + 80 + 2 * kc, FA_LDP, false);
 			[[unroll]] for (uint c = 0; c < FA_DC; c++) {
 				FA_IN vh;
 				FA_IN vl;
 				coopMatLoadNV(vh, faPool, FA_VH + (16 * kc) * FA_LDD + 2 * c, FA_LDD, false);
 				coopMatLoadNV(vl, faPool, FA_VL + (16 * kc) * FA_LDD + 2 * c, FA_LDD, false);
-				o[c] = coopMatMulAddNV(ph, vh, o[c]);
-				o[c] = coopMatMulAddNV(pl, vh, o[c]);
-				o[c] = coopMatMulAddNV(ph, vl, o[c]);
+				ob[c] = coopMatMulAddNV(ah, vh, ob[c]);
+				ob[c] = coopMatMulAddNV(al, vh, ob[c]);
+				ob[c] = coopMatMulAddNV(ah, vl, ob[c]);
 			}
 		}
 		barrier();
+		[[unroll]] for (uint c = 0; c < FA_DC; c++) { coopMatStoreNV(ob[c], faPool, ws + 4 * c, 4 * FA_DC, false); }
+		barrier();
+		[[unroll]] for (uint j = 0; j < FA_OC; j++) {
+			uint col = hf * FA_OC + j;
+			o[j] = o[j] * alpha + uintBitsToFloat(faPool[ws + r * 4 * FA_DC + col / 4][col % 4]);
+		}
 	}
-	[[unroll]] for (uint c = 0; c < FA_DC; c++) {
-		coopMatStoreNV(o[c], faPool, ws, 4, false);
-		barrier();
-		for (uint e = lane; e < 256; e += 32) {
-			uint r = e / 16;
-			uint d = c * 16 + e % 16;
-			uint qi = q0 + w * 16 + r;
-			if (d < HEAD_DIM && qi < p.Tq) {
-				FaO[(gl_WorkGroupID.z * p.Tq + qi) * p.ORow + gl_WorkGroupID.y * HEAD_DIM + d] = uintBitsToFloat(faPool[ws + e / 4][e % 4]);
-			}
+	float inv = 1.0 / l;
+	uint qi = q0 + w * 16 + r;
+	if (qi < p.Tq) {
+		uint ob = (gl_WorkGroupID.z * p.Tq + qi) * p.ORow + gl_WorkGroupID.y * HEAD_DIM;
+		[[unroll]] for (uint j = 0; j < FA_OC; j++) {
+			uint d = hf * FA_OC + j;
+			if (d < HEAD_DIM) { FaO[ob + d] = o[j] * inv; }
 		}
-		barrier();
 	}
 }
 */
