@@ -10,7 +10,7 @@ import "github.com/goki/mat32"
 //  1. GroupNormStats: T threads per (batch, group) each run Welford over the elements
 //     t, t+T, t+2T, … of the group (a group is Cg·HW contiguous floats, Cg = C/G), and
 //     write (mean, M2) to part [B·G·T·2].
-//  2. GroupNormFinal: one thread per (batch, group) merges the T partials with Chan's
+//  2. GroupNormFinal: a workgroup per (batch, group) merges the T partials with Chan's
 //     formula and writes (mean, 1/√(var+eps)) to stat [B·G·2] (biased variance, as torch).
 //  3. GroupNormApply: y = (x−mean)·rstd·gamma[c] + beta[c], optionally followed by SiLU,
 //     one thread per element (y may alias x).
@@ -23,23 +23,25 @@ import "github.com/goki/mat32"
 // two passes: mean, then Σ(x−mean)²), with gamma/beta [D].
 
 // GroupNormThreads returns T, the partial-statistics threads per (batch, group), for
-// groups of m elements: about 256 elements per thread, at most 1024 threads.
-func GroupNormThreads(m int) uint32 {
-	t := (m + 255) / 256
-	if t > 1024 {
-		t = 1024
+// groups of m elements on device t: on GPUs about 32 elements per thread, at most 4096
+// threads (each thread walks its elements in sequence, so there the pass is as fast as
+// it is wide: with 256 elements per thread it took 72 µs per UNet norm at 512² on an
+// H100); on CPU devices about 256, at most 1024 (lavapipe pays per invocation: 32 per
+// thread was 20% slower there).
+func GroupNormThreads(m int, t Target) uint32 {
+	per, most := 32, 4096
+	if t.CPU {
+		per, most = 256, 1024
 	}
-	if t < 1 {
-		t = 1
-	}
-	return uint32(t)
+	return uint32(min(max((m+per-1)/per, 1), most))
 }
 
-// NewGroupNormParams fills GroupNormParams for x [b, c, hw] with g groups; act is a set
-// of GroupNormSilu and GroupNormTokens. Stride is left for the caller (see GroupNormGroups).
-func NewGroupNormParams(b, c, hw, g int, eps float32, act uint32) GroupNormParams {
+// NewGroupNormParams fills GroupNormParams for x [b, c, hw] with g groups on device t;
+// act is a set of GroupNormSilu and GroupNormTokens. Stride is left for the caller (see
+// GroupNormGroups).
+func NewGroupNormParams(b, c, hw, g int, eps float32, act uint32, t Target) GroupNormParams {
 	return GroupNormParams{B: uint32(b), C: uint32(c), HW: uint32(hw), G: uint32(g),
-		T: GroupNormThreads(c / g * hw), Eps: eps, Act: act}
+		T: GroupNormThreads(c/g*hw, t), Eps: eps, Act: act}
 }
 
 // GroupNormGroups returns the workgroup grids and strides of the three GroupNorm
@@ -50,8 +52,7 @@ func GroupNormGroups(p GroupNormParams) (groups [3][3]uint32, strides [3]uint32,
 	var g uint32
 	g, strides[0] = Groups1D(bg * int(p.T))
 	groups[0] = [3]uint32{g, 1, 1}
-	g, strides[1] = Groups1D(bg)
-	groups[1] = [3]uint32{g, 1, 1}
+	groups[1] = [3]uint32{p.G, p.B, 1}
 	if (p.Act & GroupNormTokens) != 0 {
 		groups[2] = [3]uint32{(p.HW + 15) / 16, p.B, 1}
 	} else {
@@ -99,6 +100,10 @@ type GroupNormParams struct {
 	// Act is a set of GroupNormSilu and GroupNormTokens (GroupNormNoAct: neither).
 	Act uint32
 }
+
+// GnFinalLanes is the workgroup size of GroupNormFinal: its lanes merge their shares of
+// a group's partials (GnLaneMoments), then each other's in a tree.
+const GnFinalLanes uint32 = 64
 
 // GnChunkCount is how many of a group's m elements partial thread t of T visits.
 func GnChunkCount(m, t, tt uint32) uint32 {
@@ -148,33 +153,72 @@ func GnStatsAt(p *GroupNormParams, idx uint32) {
 
 //gosl: start gnfinal
 
-// GnFinalAt merges the T partials of group bg (Chan et al.) into (mean, rstd).
-func GnFinalAt(p *GroupNormParams, bg uint32) {
-	m := p.C / p.G * p.HW
-	na := float32(0)
-	ma := float32(0)
-	m2a := float32(0)
-	for t := uint32(0); t < p.T; t++ {
-		cnt := GnChunkCount(m, t, p.T)
-		if cnt == 0 {
-			continue
-		}
-		nb := float32(cnt)
-		k := 2 * (bg*p.T + t)
-		mb := GnPartIn[k]
-		m2b := GnPartIn[k+1]
-		n := na + nb
-		delta := mb - ma
-		ma += delta * (nb / n)
-		m2a += m2b + delta*delta*(na*nb/n)
-		na = n
+// GnMoments are the statistics of a set of values: their count, mean and M2 (the sum of
+// squared deviations from the mean).
+type GnMoments struct {
+	N    float32
+	Mean float32
+	M2   float32
+	pad0 float32
+}
+
+// GnMerge returns the moments of the union of the sets a and b (Chan et al.).
+func GnMerge(a GnMoments, b GnMoments) GnMoments {
+	if b.N == 0 {
+		return a
 	}
-	v := m2a / float32(m)
-	GnStat[2*bg] = ma
-	GnStat[2*bg+1] = 1 / mat32.Sqrt(v+p.Eps)
+	if a.N == 0 {
+		return b
+	}
+	var r GnMoments
+	r.N = a.N + b.N
+	delta := b.Mean - a.Mean
+	r.Mean = a.Mean + delta*(b.N/r.N)
+	r.M2 = a.M2 + b.M2 + delta*delta*(a.N*b.N/r.N)
+	return r
+}
+
+// GnLaneMoments merges, in order, the partials t = lane, lane + GnFinalLanes, … of
+// group bg: one lane's share of GroupNormFinal.
+func GnLaneMoments(p *GroupNormParams, bg uint32, lane uint32) GnMoments {
+	m := p.C / p.G * p.HW
+	var a GnMoments
+	a.N = 0
+	a.Mean = 0
+	a.M2 = 0
+	for t := lane; t < p.T; t += GnFinalLanes {
+		var b GnMoments
+		b.N = float32(GnChunkCount(m, t, p.T))
+		k := 2 * (bg*p.T + t)
+		b.Mean = GnPartIn[k]
+		b.M2 = GnPartIn[k+1]
+		a = GnMerge(a, b)
+	}
+	return a
+}
+
+// GnWriteStat writes group bg's (mean, 1/√(var+eps)) from its moments (biased
+// variance, as torch).
+func GnWriteStat(p *GroupNormParams, bg uint32, a GnMoments) {
+	GnStat[2*bg] = a.Mean
+	GnStat[2*bg+1] = 1 / mat32.Sqrt(a.M2/a.N+p.Eps)
 }
 
 //gosl: end gnfinal
+
+// GnFinalAt is GroupNormFinal's work for group bg, in the kernel's order.
+func GnFinalAt(p *GroupNormParams, bg uint32) {
+	var tree [GnFinalLanes]GnMoments
+	for lane := range tree {
+		tree[lane] = GnLaneMoments(p, bg, uint32(lane))
+	}
+	for s := GnFinalLanes / 2; s > 0; s /= 2 {
+		for lane := uint32(0); lane < s; lane++ {
+			tree[lane] = GnMerge(tree[lane], tree[lane+s])
+		}
+	}
+	GnWriteStat(p, bg, tree[0])
+}
 
 //gosl: hlsl gnapply
 // #include "activation.hlsl"
@@ -215,16 +259,27 @@ void main(uint3 id : SV_DispatchThreadID) {
 */
 //gosl: end groupnorm_stats
 
+// The final pass takes a workgroup per group (x: group, y: batch).
+
 //gosl: hlsl groupnorm_final
 /*
 #include "gnfinal.hlsl"
 [[vk::push_constant]] cbuffer PC { GroupNormParams P; };
+groupshared GnMoments gnTree[64];
 [numthreads(64, 1, 1)]
-void main(uint3 id : SV_DispatchThreadID) {
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 	GroupNormParams p = P;
-	uint n = p.B * p.G;
-	for (uint i = id.x; i < n; i += p.Stride) {
-		GnFinalAt(p, i);
+	uint bg = gid.y * p.G + gid.x;
+	gnTree[lid.x] = GnLaneMoments(p, bg, lid.x);
+	GroupMemoryBarrierWithGroupSync();
+	for (uint s = 32; s > 0; s >>= 1) {
+		if (lid.x < s) {
+			gnTree[lid.x] = GnMerge(gnTree[lid.x], gnTree[lid.x + s]);
+		}
+		GroupMemoryBarrierWithGroupSync();
+	}
+	if (lid.x == 0) {
+		GnWriteStat(p, bg, gnTree[0]);
 	}
 }
 */
@@ -282,7 +337,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 var GroupNormStats = Spec{Name: "groupnorm_stats", Reads: 1, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
 
 // GroupNormFinal is GroupNorm's second pass: binding 0 part (read), 1 stat [B·G·2]
-// (written: mean, rstd per group). Stride of GroupNormGroups[1].
+// (written: mean, rstd per group). Grid of GroupNormGroups[1] (Stride unused).
 var GroupNormFinal = Spec{Name: "groupnorm_final", Reads: 1, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
 
 // GroupNormApply is GroupNorm's third pass: binding 0 x, 1 gamma [C], 2 beta [C], 3 stat

@@ -21,7 +21,7 @@ func BenchmarkGroupNorm(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			n := bt * c * hw
-			p := kernels.NewGroupNormParams(bt, c, hw, 32, 1e-5, act)
+			p := kernels.NewGroupNormParams(bt, c, hw, 32, 1e-5, act, kernels.Target{CPU: d.Info.Type == gpu.CPU})
 			groups, strides, partN, statN := kernels.GroupNormGroups(p)
 			x, y := randTensor(b, d, n, 1), randTensor(b, d, n, 2)
 			gamma, beta := randTensor(b, d, c, 3), randTensor(b, d, c, 4)

@@ -39,9 +39,13 @@ func init() {
 		if s.offset != 0 {
 			shape += fmt.Sprintf(" +%g", s.offset)
 		}
-		register(Case{Kernel: name, Shape: shape, Slow: s.slow, Run: func(d *gpu.Device) (Comparison, error) {
-			return checkGroupNorm(d, s.b, s.c, s.h*s.w, s.eps, s.act, s.offset, s.atol)
-		}})
+		// Both partitionings of the statistics (GroupNormThreads) on every device.
+		for _, t := range []kernels.Target{{CPU: true}, {}} {
+			per := fmt.Sprintf(" T=%d", kernels.GroupNormThreads(s.c/32*s.h*s.w, t))
+			register(Case{Kernel: name, Shape: shape + per, Slow: s.slow, Run: func(d *gpu.Device) (Comparison, error) {
+				return checkGroupNorm(d, s.b, s.c, s.h*s.w, s.eps, s.act, s.offset, s.atol, t)
+			}})
+		}
 	}
 	for _, s := range []struct {
 		rows, d int
@@ -78,7 +82,7 @@ func groupNormDispatches(d *gpu.Device, p kernels.GroupNormParams, x, gamma, bet
 	}, nil
 }
 
-func checkGroupNorm(d *gpu.Device, b, c, hw int, eps float32, act uint32, offset float32, atol float64) (Comparison, error) {
+func checkGroupNorm(d *gpu.Device, b, c, hw int, eps float32, act uint32, offset float32, atol float64, t kernels.Target) (Comparison, error) {
 	const g = 32
 	n := b * c * hw
 	x := randn(30, n, 1)
@@ -89,7 +93,7 @@ func checkGroupNorm(d *gpu.Device, b, c, hw int, eps float32, act uint32, offset
 	for i := range gamma {
 		gamma[i] += 1
 	}
-	p := kernels.NewGroupNormParams(b, c, hw, g, eps, act)
+	p := kernels.NewGroupNormParams(b, c, hw, g, eps, act, t)
 	_, _, partN, statN := kernels.GroupNormGroups(p)
 	var ts []*gpu.Tensor
 	defer func() {

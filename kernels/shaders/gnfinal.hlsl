@@ -6,29 +6,54 @@
 [[vk::binding(0, 0)]] RWStructuredBuffer<float> GnPartIn;
 [[vk::binding(1, 0)]] RWStructuredBuffer<float> GnStat;
 
-// GnFinalAt merges the T partials of group bg (Chan et al.) into (mean, rstd).
-void GnFinalAt(inout GroupNormParams p, uint bg) {
-	uint m = p.C / p.G * p.HW;
-	float na = float(0);
-	float ma = float(0);
-	float m2a = float(0);
-	for (uint t = uint(0); t < p.T; t++) {
-		uint cnt = GnChunkCount(m, t, p.T);
-		if (cnt == 0) {
-			continue;
-		}
-		float nb = float(cnt);
-		uint k = 2 * (bg*p.T + t);
-		float mb = GnPartIn[k];
-		float m2b = GnPartIn[k+1];
-		float n = na + nb;
-		float delta = mb - ma;
-		ma += delta * (nb / n);
-		m2a += m2b + delta*delta*(na*nb/n);
-		na = n;
+// GnMoments are the statistics of a set of values: their count, mean and M2 (the sum of
+// squared deviations from the mean).
+struct GnMoments {
+	float N;
+	float Mean;
+	float M2;
+	float pad0;
+};
+
+// GnMerge returns the moments of the union of the sets a and b (Chan et al.).
+GnMoments GnMerge(GnMoments a, GnMoments b) {
+	if (b.N == 0) {
+		return a;
 	}
-	float v = m2a / float(m);
-	GnStat[2*bg] = ma;
-	GnStat[2*bg+1] = 1 / sqrt(v+p.Eps);
+	if (a.N == 0) {
+		return b;
+	}
+	GnMoments r;
+	r.N = a.N + b.N;
+	float delta = b.Mean - a.Mean;
+	r.Mean = a.Mean + delta*(b.N/r.N);
+	r.M2 = a.M2 + b.M2 + delta*delta*(a.N*b.N/r.N);
+	return r;
+}
+
+// GnLaneMoments merges, in order, the partials t = lane, lane + GnFinalLanes, … of
+// group bg: one lane's share of GroupNormFinal.
+GnMoments GnLaneMoments(inout GroupNormParams p, uint bg, uint lane) {
+	uint m = p.C / p.G * p.HW;
+	GnMoments a;
+	a.N = 0;
+	a.Mean = 0;
+	a.M2 = 0;
+	for (uint t = lane; t < p.T; t += GnFinalLanes) {
+		GnMoments b;
+		b.N = float(GnChunkCount(m, t, p.T));
+		uint k = 2 * (bg*p.T + t);
+		b.Mean = GnPartIn[k];
+		b.M2 = GnPartIn[k+1];
+		a = GnMerge(a, b);
+	}
+	return a;
+}
+
+// GnWriteStat writes group bg's (mean, 1/√(var+eps)) from its moments (biased
+// variance, as torch).
+void GnWriteStat(inout GroupNormParams p, uint bg, GnMoments a) {
+	GnStat[2*bg] = a.Mean;
+	GnStat[2*bg+1] = 1 / sqrt(a.M2/a.N+p.Eps);
 }
 #endif // __GNFINAL_HLSL__

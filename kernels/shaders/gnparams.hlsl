@@ -31,6 +31,10 @@ struct GroupNormParams {
 	uint Act;
 };
 
+// GnFinalLanes is the workgroup size of GroupNormFinal: its lanes merge their shares of
+// a group's partials (GnLaneMoments), then each other's in a tree.
+const uint GnFinalLanes = 64;
+
 // GnChunkCount is how many of a group's m elements partial thread t of T visits.
 uint GnChunkCount(uint m, uint t, uint tt) {
 	if (t >= m) {

@@ -4,12 +4,21 @@
 
 #include "gnfinal.hlsl"
 [[vk::push_constant]] cbuffer PC { GroupNormParams P; };
+groupshared GnMoments gnTree[64];
 [numthreads(64, 1, 1)]
-void main(uint3 id : SV_DispatchThreadID) {
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 	GroupNormParams p = P;
-	uint n = p.B * p.G;
-	for (uint i = id.x; i < n; i += p.Stride) {
-		GnFinalAt(p, i);
+	uint bg = gid.y * p.G + gid.x;
+	gnTree[lid.x] = GnLaneMoments(p, bg, lid.x);
+	GroupMemoryBarrierWithGroupSync();
+	for (uint s = 32; s > 0; s >>= 1) {
+		if (lid.x < s) {
+			gnTree[lid.x] = GnMerge(gnTree[lid.x], gnTree[lid.x + s]);
+		}
+		GroupMemoryBarrierWithGroupSync();
+	}
+	if (lid.x == 0) {
+		GnWriteStat(p, bg, gnTree[0]);
 	}
 }
 #endif // __GROUPNORM_FINAL_HLSL__

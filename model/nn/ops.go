@@ -173,7 +173,7 @@ func (n *Net) groupNorm(x Tensor, nrm Norm, groups int, eps float32, act uint32)
 		n.Failf("group norm: %d channels, %d groups, gain of %d", c, groups, nrm.G.Numel())
 		return Tensor{}
 	}
-	p := kernels.NewGroupNormParams(b, c, hw, groups, eps, act)
+	p := kernels.NewGroupNormParams(b, c, hw, groups, eps, act, n.target())
 	grid, strides, partFloats, statFloats := kernels.GroupNormGroups(p)
 	part, stat, y := n.Act(partFloats), n.Act(statFloats), n.Act(x.Shape...)
 	if act&kernels.GroupNormTokens != 0 {
