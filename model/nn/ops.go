@@ -404,11 +404,10 @@ func (n *Net) attention(x, ctx Tensor, a Attention, causal bool, res Tensor) Ten
 		return Tensor{}
 	}
 	b, tq, width := q.Shape[0], q.Shape[1], q.Shape[2]
-	tk := k.Shape[1]
-	if n.useGEMMAttention(tq, tk, width/a.Heads, causal) {
+	p := kernels.NewAttentionParams(b, tq, k.Shape[1], a.Heads, width/a.Heads, causal)
+	if n.useGEMMAttention(p) {
 		return n.Linear(n.gemmAttention(q, k, v, a.Heads), a.Out, EpilogueNone, res)
 	}
-	p := kernels.NewAttentionParams(b, tq, tk, a.Heads, width/a.Heads, causal)
 	spec, groups, err := kernels.FlashAttentionFor(p, n.target())
 	if err != nil {
 		n.Fail("attention", err)
@@ -422,20 +421,29 @@ func (n *Net) attention(x, ctx Tensor, a Attention, causal bool, res Tensor) Ten
 // useGEMMAttention picks attention through GEMMs for large non-causal attention on CPU
 // devices, where the GEMM kernels run several times faster than the flash kernels, and
 // on GPUs for head dims without a specialised flash kernel (the VAE's single 512-wide
-// head: 54 ms in the generic kernel at 512² on the H100, a few ms as GEMMs); the UNet's
-// heads stay on the flash kernels there (as GEMMs their softmax passes took 3× longer).
+// head: 54 ms in the generic kernel at 512² on the H100, a few ms as GEMMs) and for
+// short non-causal attention that the tensor-core flash kernel does not take (SD 1.x's
+// 160-wide heads at 16² and 8² latents, where one thread per query row leaves the GPU
+// nearly idle: 0.5 ms per attention on the H100). The UNet's long attention stays on
+// the flash kernels (as GEMMs their softmax passes took 3× longer).
 // SDGO_ATTENTION=flash or gemm forces one.
-func (n *Net) useGEMMAttention(tq, tk, dh int, causal bool) bool {
+func (n *Net) useGEMMAttention(p kernels.AttentionParams) bool {
+	causal := p.Causal != 0
 	switch os.Getenv("SDGO_ATTENTION") {
 	case "flash":
 		return false
 	case "gemm":
 		return !causal
 	}
-	if n.isCPU() {
-		return !causal && tq*tk >= 1<<16
+	switch {
+	case causal:
+		return false
+	case n.isCPU():
+		return p.Tq*p.Tk >= 1<<16
+	case !kernels.FlashSpecialised(int(p.D)):
+		return true
 	}
-	return !causal && !kernels.FlashSpecialised(dh)
+	return p.Tq*p.Tk <= 1<<16 && !(n.d.Info.CoopMatrix && kernels.FlashCMFits(p))
 }
 
 // scoreChunkBytes bounds the score matrices GEMM attention materialises at once.
