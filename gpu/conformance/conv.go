@@ -185,30 +185,7 @@ func checkConvSplitSum(d *gpu.Device, s convShape) (Comparison, error) {
 	bias := randn(seed+1, s.cout, 0.5)
 	ylen := s.n * s.cout * int(p.OH*p.OW)
 	r := randn(seed+2, ylen, 1)
-	var ts []*gpu.Tensor
-	defer func() {
-		for _, t := range ts {
-			t.Free()
-		}
-	}()
-	for _, v := range [][]float32{part, bias, r, make([]float32, ylen)} {
-		t, err := upload(d, v)
-		if err != nil {
-			return Comparison{}, err
-		}
-		ts = append(ts, t)
-	}
-	k, err := d.Kernel(kernels.ConvSplitSum)
-	if err != nil {
-		return Comparison{}, err
-	}
-	err = runOnce(d, gpu.Dispatch{Kernel: k,
-		Bindings: []gpu.Binding{gpu.Bind(ts[0]), gpu.Bind(ts[1]), gpu.Bind(ts[1]), gpu.Bind(ts[2]), gpu.Bind(ts[3])},
-		Params:   gpu.Params(p), Groups: kernels.ConvSplitSumGroups(p)})
-	if err != nil {
-		return Comparison{}, err
-	}
-	got, err := ts[3].Float32s()
+	got, err := runSplitSum(d, kernels.ConvSplitSum, gpu.Params(p), kernels.ConvSplitSumGroups(p), part, bias, r)
 	if err != nil {
 		return Comparison{}, err
 	}

@@ -330,6 +330,36 @@ func runSplitK(d *gpu.Device, k *gpu.Kernel, sum kernels.Spec, parts int, params
 		gpu.Dispatch{Kernel: ks, Bindings: []gpu.Binding{gpu.Bind(part), gpu.Bind(w), gpu.Bind(bias), gpu.Bind(r), gpu.Bind(out)}, Params: params, Groups: sumGroups})
 }
 
+// runSplitSum runs a split-K sum kernel once on the partial sums part with bias and
+// residual r (the weight binding gets bias: the kernels do not read it) and returns its
+// output, of r's length.
+func runSplitSum(d *gpu.Device, sum kernels.Spec, params []byte, groups [3]uint32, part, bias, r []float32) ([]float32, error) {
+	var ts []*gpu.Tensor
+	defer func() {
+		for _, t := range ts {
+			t.Free()
+		}
+	}()
+	for _, v := range [][]float32{part, bias, r, make([]float32, len(r))} {
+		t, err := upload(d, v)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	k, err := d.Kernel(sum)
+	if err != nil {
+		return nil, err
+	}
+	err = runOnce(d, gpu.Dispatch{Kernel: k,
+		Bindings: []gpu.Binding{gpu.Bind(ts[0]), gpu.Bind(ts[1]), gpu.Bind(ts[1]), gpu.Bind(ts[2]), gpu.Bind(ts[3])},
+		Params:   params, Groups: groups})
+	if err != nil {
+		return nil, err
+	}
+	return ts[3].Float32s()
+}
+
 // checkGemmSplitSum checks the split-K sum kernel by itself: random partial sums of
 // unit scale (each chunk's share of an inner product), added up and passed through the
 // epilogue.
@@ -340,30 +370,7 @@ func checkGemmSplitSum(d *gpu.Device, s gemmShape) (Comparison, error) {
 	part := randn(seed, kernels.GemmPartLen(p), 1)
 	bias := randn(seed+1, 2*s.n, 0.5)
 	r := randn(seed+2, s.batch*s.m*s.n, 1)
-	var ts []*gpu.Tensor
-	defer func() {
-		for _, t := range ts {
-			t.Free()
-		}
-	}()
-	for _, v := range [][]float32{part, bias, r, make([]float32, len(r))} {
-		t, err := upload(d, v)
-		if err != nil {
-			return Comparison{}, err
-		}
-		ts = append(ts, t)
-	}
-	k, err := d.Kernel(kernels.GemmSplitSum)
-	if err != nil {
-		return Comparison{}, err
-	}
-	err = runOnce(d, gpu.Dispatch{Kernel: k,
-		Bindings: []gpu.Binding{gpu.Bind(ts[0]), gpu.Bind(ts[1]), gpu.Bind(ts[1]), gpu.Bind(ts[2]), gpu.Bind(ts[3])},
-		Params:   gpu.Params(p), Groups: kernels.GemmSplitSumGroups(p)})
-	if err != nil {
-		return Comparison{}, err
-	}
-	got, err := ts[3].Float32s()
+	got, err := runSplitSum(d, kernels.GemmSplitSum, gpu.Params(p), kernels.GemmSplitSumGroups(p), part, bias, r)
 	if err != nil {
 		return Comparison{}, err
 	}
