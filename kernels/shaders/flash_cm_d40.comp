@@ -36,35 +36,67 @@ layout(push_constant) uniform PC { AttentionParams P; };
 #define FA_IN fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
 shared uvec4 faPool[FA_W + 4 * FA_WS];
 AttentionParams p;
-// faStage splits rows [0, n) of a [T, ·] tensor, 8 columns per texel, into the hi and
-// lo areas of the pool (rows of FA_LDD texels): row r is token min(t0 + r, T − 1) of
-// (b, h), columns past HEAD_DIM are 0; Q is scaled by Scale. 128 invocations.
-void faStage(uint which, uint n, uint t0, uint T, uint row, uint hi, uint lo, float scale) {
-	uint t = gl_LocalInvocationIndex;
-	for (uint e = t; e < n * 2 * FA_DC; e += 128) {
+// faStageQ splits the workgroup's 64 query rows (token min(q0 + r, Tq − 1) of (b, h),
+// times Scale), 8 columns per texel, into the hi and lo areas of the pool (rows of
+// FA_LDD texels, columns past HEAD_DIM 0). 128 invocations.
+void faStageQ(uint q0) {
+	for (uint e = gl_LocalInvocationIndex; e < 64 * 2 * FA_DC; e += 128) {
 		uint r = e / (2 * FA_DC);
 		uint c = e % (2 * FA_DC);
 		vec4 x0 = vec4(0.0);
 		vec4 x1 = vec4(0.0);
 		if (c * 8 < HEAD_DIM) {
-			uint tok = min(t0 + r, T - 1);
-			uint off = (gl_WorkGroupID.z * T + tok) * row + gl_WorkGroupID.y * HEAD_DIM + c * 8;
-			if (which == 0) {
-				x0 = FaQ[off / 4] * scale;
-				x1 = FaQ[off / 4 + 1] * scale;
-			} else if (which == 1) {
-				x0 = FaK[off / 4];
-				x1 = FaK[off / 4 + 1];
-			} else {
-				x0 = FaV[off / 4];
-				x1 = FaV[off / 4 + 1];
-			}
+			uint off = (gl_WorkGroupID.z * p.Tq + min(q0 + r, p.Tq - 1)) * p.QRow + gl_WorkGroupID.y * HEAD_DIM + c * 8;
+			x0 = FaQ[off / 4] * p.Scale;
+			x1 = FaQ[off / 4 + 1] * p.Scale;
 		}
 		uvec4 h;
 		uvec4 l;
 		cmSplit(x0, x1, h, l);
-		faPool[hi + r * FA_LDD + c] = h;
-		faPool[lo + r * FA_LDD + c] = l;
+		faPool[r * FA_LDD + c] = h;
+		faPool[64 * FA_LDD + r * FA_LDD + c] = l;
+	}
+}
+// A key block's K and V are fetched into registers a block ahead (faFetch: texel
+// pair e = invocation + 128·i of the block's 32 rows × 2·FA_DC, row r token
+// min(j0 + r, Tk − 1)) and split into the pool's K and V areas (faPut) once the
+// previous block is done with them, so their loads overlap its tensor-core work.
+#define FA_PI ((64 * FA_DC + 127) / 128)
+vec4 faK[FA_PI][2];
+vec4 faV[FA_PI][2];
+void faFetch(uint j0) {
+	[[unroll]] for (uint i = 0; i < FA_PI; i++) {
+		uint e = gl_LocalInvocationIndex + 128 * i;
+		uint r = e / (2 * FA_DC);
+		uint c = e % (2 * FA_DC);
+		faK[i][0] = vec4(0.0);
+		faK[i][1] = vec4(0.0);
+		faV[i][0] = vec4(0.0);
+		faV[i][1] = vec4(0.0);
+		if (e < 64 * FA_DC && c * 8 < HEAD_DIM) {
+			uint off = (gl_WorkGroupID.z * p.Tk + min(j0 + r, p.Tk - 1)) * p.KRow + gl_WorkGroupID.y * HEAD_DIM + c * 8;
+			faK[i][0] = FaK[off / 4];
+			faK[i][1] = FaK[off / 4 + 1];
+			faV[i][0] = FaV[off / 4];
+			faV[i][1] = FaV[off / 4 + 1];
+		}
+	}
+}
+void faPut() {
+	[[unroll]] for (uint i = 0; i < FA_PI; i++) {
+		uint e = gl_LocalInvocationIndex + 128 * i;
+		if (e < 64 * FA_DC) {
+			uint r = e / (2 * FA_DC);
+			uint c = e % (2 * FA_DC);
+			uvec4 h;
+			uvec4 l;
+			cmSplit(faK[i][0], faK[i][1], h, l);
+			faPool[FA_KH + r * FA_LDD + c] = h;
+			faPool[FA_KL + r * FA_LDD + c] = l;
+			cmSplit(faV[i][0], faV[i][1], h, l);
+			faPool[FA_VH + r * FA_LDD + c] = h;
+			faPool[FA_VL + r * FA_LDD + c] = l;
+		}
 	}
 }
 void main() {
@@ -75,7 +107,7 @@ void main() {
 	uint hf = lane / 16;
 	uint q0 = gl_WorkGroupID.x * 64;
 	uint ws = FA_W + w * FA_WS;
-	faStage(0, 64, q0, p.Tq, p.QRow, 0, 64 * FA_LDD, p.Scale);
+	faStageQ(q0);
 	barrier();
 	FA_IN qh[FA_DC];
 	FA_IN ql[FA_DC];
@@ -88,10 +120,13 @@ void main() {
 	[[unroll]] for (uint j = 0; j < FA_OC; j++) { o[j] = 0.0; }
 	float m = -1e30;
 	float l = 0.0;
+	faFetch(0);
 	for (uint j0 = 0; j0 < p.Tk; j0 += 32) {
-		faStage(1, 32, j0, p.Tk, p.KRow, FA_KH, FA_KL, 1.0);
-		faStage(2, 32, j0, p.Tk, p.KRow, FA_VH, FA_VL, 1.0);
+		faPut();
 		barrier();
+		if (j0 + 32 < p.Tk) {
+			faFetch(j0 + 32);
+		}
 		// // S = Q·Kᵀ for the block's 32 keys, through the staging area.
 		FA_ACC s0 = FA_ACC(0.0);
 		FA_ACC s1 = FA_ACC(0.0);
