@@ -439,13 +439,13 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 // and lo cooperative matrices (Q·Scale, zero-padded to a multiple of 16 wide). Keys and
 // values stream through shared memory 32 at a time, split the same way and loaded from
 // memory a block ahead; the products hi·hi + lo·hi + hi·lo keep about 21 bits. The
-// softmax is online, in one pass:
-// cooperative matrices cannot rescale an accumulator row by row, so each key block's
-// P·V starts from zero on the tensor cores, leaves through the subgroup's staging area,
-// and is added to the output rows that the lanes hold in registers (lane l: row l % 16,
-// the columns of half l / 16) after they scale them by exp(old max − new max). That
-// also keeps the tensor cores' truncating accumulation to 32 keys. Each lane takes 16
-// of its row's 32 scores; the two halves of a row meet through a subgroup shuffle.
+// softmax is online, in one pass: cooperative matrices cannot rescale an accumulator
+// row by row, so each key block's P·V starts from zero on the tensor cores, leaves
+// through the subgroup's staging area, and is added to the output rows that the lanes
+// hold in registers (lane l: row l % 16, the columns of half l / 16) after they scale
+// them by exp(old max − new max). That also keeps the tensor cores' truncating
+// accumulation to 32 keys. Each lane takes 16 of its row's 32 scores; the two halves of
+// a row meet through a subgroup shuffle.
 
 //gosl: hlsl flash_cm_d40
 /*
