@@ -76,7 +76,8 @@ type Info struct {
 	Storage16             bool // 16-bit storage buffer access
 	// CoopMatrix: the device runs the tensor-core kernels (VK_NV_cooperative_matrix with
 	// 16×16×16 fp16 matrices and fp32 accumulators, float16 arithmetic, 32-wide
-	// subgroups and 48 KiB of shared memory). SDGO_COOPMAT=0 turns them off.
+	// subgroups with shuffles and 48 KiB of shared memory). SDGO_COOPMAT=0 turns them
+	// off.
 	CoopMatrix        bool
 	Timestamps        bool
 	TimestampPeriodNs float64
@@ -222,7 +223,7 @@ func describe(inst vk.Instance, pd vk.PhysicalDevice) (Info, bool) {
 	in.Float16 = e.float16
 	in.Storage16 = e.storage16
 	// The Vulkan memory model the cooperative-matrix shaders declare is core from 1.2.
-	in.CoopMatrix = e.coopMatrix && e.float16 && e.subgroupSize == 32 && in.MaxSharedMemory >= 48<<10 && in.MaxWorkgroupInvocs >= 256 &&
+	in.CoopMatrix = e.coopMatrix && e.float16 && e.subgroupSize == 32 && e.subgroupShuffle && in.MaxSharedMemory >= 48<<10 && in.MaxWorkgroupInvocs >= 256 &&
 		p.ApiVersion >= vk.MakeVersion(1, 2, 0) && os.Getenv("SDGO_COOPMAT") != "0"
 	in.Driver = strings.TrimSpace(e.driverName + " " + e.driverInfo)
 	if in.Driver == "" {

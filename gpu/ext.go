@@ -159,10 +159,13 @@ import (
 type extInfo struct {
 	ok           bool
 	subgroupSize int
-	driverName   string
-	driverInfo   string
-	float16      bool
-	storage16    bool
+	// subgroupShuffle: compute shaders have subgroup shuffles (flash_cm's row halves
+	// meet through one).
+	subgroupShuffle bool
+	driverName      string
+	driverInfo      string
+	float16         bool
+	storage16       bool
 	// coopMatrix: VK_NV_cooperative_matrix with its feature, 16×16×16 fp16 matrices with
 	// fp32 accumulators, and the Vulkan memory model its shaders need.
 	coopMatrix bool
@@ -177,11 +180,13 @@ func queryExt(inst vk.Instance, pd vk.PhysicalDevice) extInfo {
 	return extInfo{
 		ok:           true,
 		subgroupSize: int(e.subgroup.subgroupSize),
-		driverName:   C.GoString(&e.driver.name[0]),
-		driverInfo:   C.GoString(&e.driver.info[0]),
-		float16:      e.f16.float16 != 0,
-		storage16:    e.s16.storageBuffer16 != 0,
-		coopMatrix:   e.coopmatExt != 0 && e.coopmat.coopmat != 0 && e.memmodel.model != 0 && e.coopmat16 != 0,
+		// VK_SHADER_STAGE_COMPUTE_BIT, VK_SUBGROUP_FEATURE_SHUFFLE_BIT
+		subgroupShuffle: e.subgroup.stages&0x20 != 0 && e.subgroup.ops&0x10 != 0,
+		driverName:      C.GoString(&e.driver.name[0]),
+		driverInfo:      C.GoString(&e.driver.info[0]),
+		float16:         e.f16.float16 != 0,
+		storage16:       e.s16.storageBuffer16 != 0,
+		coopMatrix:      e.coopmatExt != 0 && e.coopmat.coopmat != 0 && e.memmodel.model != 0 && e.coopmat16 != 0,
 	}
 }
 

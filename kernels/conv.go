@@ -85,7 +85,7 @@ type ConvParams struct {
 	// KChunk splits the inner size ConvK (split-K, tensor-core variants only; 0: no
 	// split, see ConvSplitK): workgroup layer s sums k in [s·KChunk, (s+1)·KChunk) and
 	// writes its raw partial sums to Y where ConvPartIdx says, for conv_splitk_sum to add
-	// up and finish.
+	// up and finish. A multiple of 64, as GemmParams.KChunk.
 	KChunk uint32
 }
 
@@ -683,12 +683,12 @@ void main(uint3 id : SV_DispatchThreadID) {
 //gosl: end conv_splitk_sum
 
 var convVariants = map[string]tileVariant{
-	"tex":  {"conv_tex", 8, 32, 32, 1<<0 | 1<<1, false},
-	"reg":  {"conv_reg", 8, 32, 32, 0, false},
-	"tile": {"conv_tile", 256, 64, 64, 0, false},
-	"big":  {"conv_big", 256, 128, 128, 0, false},
-	"cm":   {"conv_cm", 256, 128, 128, 0, true},
-	"cm64": {"conv_cm64", 256, 64, 128, 0, true},
+	"tex":  {"conv_tex", 8, 32, 32, 1<<0 | 1<<1, false, false},
+	"reg":  {"conv_reg", 8, 32, 32, 0, false, false},
+	"tile": {"conv_tile", 256, 64, 64, 0, false, false},
+	"big":  {"conv_big", 256, 128, 128, 0, false, false},
+	"cm":   {"conv_cm", 256, 128, 128, 0, true, true},
+	"cm64": {"conv_cm64", 256, 64, 128, 0, true, true},
 }
 
 // ConvVariants lists the conv variant names: "tex" (texel fetches from channels-last

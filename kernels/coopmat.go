@@ -54,7 +54,8 @@ void cmSplit(vec4 x0, vec4 x1, out uvec4 hi, out uvec4 lo) {
 
 // cmmain is the body shared by the cooperative-matrix kernels: a workgroup of 256
 // invocations (8 subgroups of 32) computes a CM_BM×128 tile of C = A·Bᵀ over the k
-// range [kBegin, kEnd) (all of cmK, or one split-K chunk: a multiple of CM_BK), where the
+// range [kBegin, kEnd) (all of cmK, or one split-K chunk: kBegin and, unless kEnd = cmK,
+// kEnd multiples of CM_BK), where the
 // including kernel defines how a row of A (cmLoadA: CM_AK consecutive k of row m, 0 past
 // cmK) and a row of the tile's weights (cmLoadB: CM_BK/2 consecutive k of tile row r,
 // as packed fp16 pairs) are

@@ -90,7 +90,8 @@ type GemmParams struct {
 	// KChunk splits K (split-K, tensor-core variants only; 0: no split, see GemmSplitK):
 	// workgroup layer z runs batch z % Batch over k in [s·KChunk, (s+1)·KChunk) for
 	// s = z / Batch and writes its raw partial sums to C where GemmPartIdx says, for
-	// gemm_splitk_sum to add up and finish.
+	// gemm_splitk_sum to add up and finish. A multiple of 64 (both tensor-core k-steps),
+	// else a chunk's last k-step would also count the next chunk's first k.
 	KChunk uint32
 	pad1   uint32
 }
@@ -744,13 +745,13 @@ void main(uint3 id : SV_DispatchThreadID) {
 // on GPUs with cooperative matrices and for fp16 weights, "cm" and "cm64" (tensor
 // cores, 128×128 and 64×128 tiles).
 var gemmVariants = map[string]tileVariant{
-	"tex":  {"gemm_tex", 8, 32, 32, 1<<0 | 1<<1, false},
-	"tex5": {"gemm_tex5", 8, 32, 40, 1<<0 | 1<<1, false},
-	"reg":  {"gemm_reg", 8, 32, 32, 0, false},
-	"tile": {"gemm_tile", 256, 64, 64, 0, false},
-	"big":  {"gemm_big", 256, 128, 128, 0, false},
-	"cm":   {"gemm_cm", 256, 128, 128, 0, true},
-	"cm64": {"gemm_cm64", 256, 64, 128, 0, true},
+	"tex":  {"gemm_tex", 8, 32, 32, 1<<0 | 1<<1, false, false},
+	"tex5": {"gemm_tex5", 8, 32, 40, 1<<0 | 1<<1, false, false},
+	"reg":  {"gemm_reg", 8, 32, 32, 0, false, false},
+	"tile": {"gemm_tile", 256, 64, 64, 0, false, false},
+	"big":  {"gemm_big", 256, 128, 128, 0, false, false},
+	"cm":   {"gemm_cm", 256, 128, 128, 0, true, true},
+	"cm64": {"gemm_cm64", 256, 64, 128, 0, true, true},
 }
 
 // GemmVariants lists the GEMM variant names.

@@ -46,7 +46,8 @@ func NewGroupNormParams(b, c, hw, g int, eps float32, act uint32, t Target) Grou
 
 // GroupNormGroups returns the workgroup grids and strides of the three GroupNorm
 // dispatches (stats, final, apply) and the float32 sizes of the part and stat scratch
-// tensors; set p.Stride to the matching stride for each dispatch.
+// tensors; set p.Stride to the matching stride for each dispatch (the final pass's is 0:
+// it does not use one).
 func GroupNormGroups(p GroupNormParams) (groups [3][3]uint32, strides [3]uint32, partFloats, statFloats int) {
 	bg := int(p.B * p.G)
 	var g uint32
@@ -265,14 +266,14 @@ void main(uint3 id : SV_DispatchThreadID) {
 /*
 #include "gnfinal.hlsl"
 [[vk::push_constant]] cbuffer PC { GroupNormParams P; };
-groupshared GnMoments gnTree[64];
-[numthreads(64, 1, 1)]
+groupshared GnMoments gnTree[GnFinalLanes];
+[numthreads(GnFinalLanes, 1, 1)]
 void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 	GroupNormParams p = P;
 	uint bg = gid.y * p.G + gid.x;
 	gnTree[lid.x] = GnLaneMoments(p, bg, lid.x);
 	GroupMemoryBarrierWithGroupSync();
-	for (uint s = 32; s > 0; s >>= 1) {
+	for (uint s = GnFinalLanes / 2; s > 0; s >>= 1) {
 		if (lid.x < s) {
 			gnTree[lid.x] = GnMerge(gnTree[lid.x], gnTree[lid.x + s]);
 		}
@@ -338,7 +339,7 @@ var GroupNormStats = Spec{Name: "groupnorm_stats", Reads: 1, Writes: 1, ParamsSi
 
 // GroupNormFinal is GroupNorm's second pass: binding 0 part (read), 1 stat [B·G·2]
 // (written: mean, rstd per group). Grid of GroupNormGroups[1] (Stride unused).
-var GroupNormFinal = Spec{Name: "groupnorm_final", Reads: 1, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
+var GroupNormFinal = Spec{Name: "groupnorm_final", Reads: 1, Writes: 1, ParamsSize: 32, Local: [3]uint32{GnFinalLanes, 1, 1}}
 
 // GroupNormApply is GroupNorm's third pass: binding 0 x, 1 gamma [C], 2 beta [C], 3 stat
 // (read), 4 y [B,C,HW] (written; may alias x unless channels-last). Grid and Stride of

@@ -14,8 +14,8 @@ import (
 // from the unsplit ones only in fp32 rounding.
 
 // splitKTarget is the number of workgroups split-K aims a dispatch at (splits =
-// ⌈target / tiles⌉), and splitKMinChunk the fewest k per chunk. $SDGO_SPLITK sets the
-// target (0 turns split-K off).
+// ⌈target / tiles⌉), and splitKMinChunk the fewest k per chunk (all but the last,
+// which takes the rest). $SDGO_SPLITK sets the target (0 turns split-K off).
 const (
 	splitKTarget   = 256
 	splitKMinChunk = 256
@@ -28,11 +28,14 @@ func splitKChunk(groups, k uint32) uint32 {
 	target := uint32(splitKTarget)
 	if s, ok := os.LookupEnv("SDGO_SPLITK"); ok {
 		if v, err := strconv.Atoi(s); err == nil && v >= 0 {
-			target = uint32(v)
+			target = uint32(min(v, 1<<20))
 		}
 	}
-	splits := (target + groups - 1) / max(groups, 1)
-	if splits < 2 || k < 2*splitKMinChunk {
+	if target == 0 || groups == 0 || k < 2*splitKMinChunk {
+		return 0
+	}
+	splits := (target + groups - 1) / groups
+	if splits < 2 {
 		return 0
 	}
 	chunk := max((k+splits-1)/splits, splitKMinChunk)
@@ -53,7 +56,7 @@ const maxSplitSumRows = 65535
 // for GemmSplitSum.
 func GemmSplitK(variant string, p GemmParams) GemmParams {
 	p.KChunk = 0
-	if v := gemmVariants[variant]; !v.f16 || GemmBatch(&p)*p.M > maxSplitSumRows {
+	if v := gemmVariants[variant]; !v.splitK || GemmBatch(&p)*p.M > maxSplitSumRows {
 		return p
 	}
 	p.KChunk = splitKChunk(groupCount(GemmGroups(variant, p)), p.K)
@@ -100,7 +103,7 @@ func GemmSplitSumCPU(p GemmParams, part, bias, r, c []float32) {
 // for ConvSplitSum.
 func ConvSplitK(variant string, p ConvParams) ConvParams {
 	p.KChunk = 0
-	if v := convVariants[variant]; !v.f16 || p.Cout > maxSplitSumRows {
+	if v := convVariants[variant]; !v.splitK || p.Cout > maxSplitSumRows {
 		return p
 	}
 	p.KChunk = splitKChunk(groupCount(ConvGroups(variant, p)), ConvK(&p))

@@ -21,6 +21,7 @@ type tileVariant struct {
 	tm, tn uint32 // rows (or output pixels) and weight rows (output channels) per workgroup
 	texels uint32 // Spec.Texels: the bindings read as texel buffers
 	f16    bool   // fp16 weights only: the module is built for them and has no _f16 twin
+	splitK bool   // honours KChunk (split-K, see GemmSplitK)
 }
 
 // spec returns the Spec of v for fp32 or fp16 weights.

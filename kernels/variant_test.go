@@ -81,11 +81,13 @@ func TestSplitK(t *testing.T) {
 	require.Equal(t, 5*128*2560, kernels.GemmPartLen(geglu), "the value and its gate")
 	short := kernels.GemmSplitK("cm64", kernels.NewGemmParams(1, 64, 1280, 320, true, true, false, kernels.GemmActNone, true))
 	require.Zero(t, short.KChunk, "K = 320 is one chunk")
-	for _, q := range []kernels.GemmParams{g, geglu} {
-		require.Zero(t, q.KChunk%64)
-		require.Less(t, (kernels.GemmSplits(&q)-1)*q.KChunk, q.K)
-		require.GreaterOrEqual(t, kernels.GemmSplits(&q)*q.KChunk, q.K)
+	ragged := kernels.GemmSplitK("cm64", kernels.NewGemmParams(1, 64, 1280, 520, true, true, false, kernels.GemmActNone, true))
+	require.Equal(t, uint32(256), ragged.KChunk)
+	require.Equal(t, uint32(3), kernels.GemmSplits(&ragged), "chunks of 256, 256 and 8")
+	for _, q := range []kernels.GemmParams{g, geglu, ragged} {
+		require.Zero(t, q.KChunk%64, "whole k-steps of both tensor-core variants")
 	}
+	require.Zero(t, kernels.GemmSplitK("cm64", kernels.NewGemmParams(1, 0, 1280, 5120, true, false, false, kernels.GemmActNone, true)).KChunk, "an empty grid")
 
 	t.Setenv("SDGO_SPLITK", "0")
 	require.Zero(t, kernels.ConvSplitK("cm64", deep).KChunk)

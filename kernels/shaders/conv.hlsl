@@ -46,7 +46,7 @@ struct ConvParams {
 	// KChunk splits the inner size ConvK (split-K, tensor-core variants only; 0: no
 	// split, see ConvSplitK): workgroup layer s sums k in [s·KChunk, (s+1)·KChunk) and
 	// writes its raw partial sums to Y where ConvPartIdx says, for conv_splitk_sum to add
-	// up and finish.
+	// up and finish. A multiple of 64, as GemmParams.KChunk.
 	uint KChunk;
 };
 

@@ -164,7 +164,7 @@ void main() {
 			x[i / 4][i % 4] = e;
 			ls += e;
 		}
-		l = l * alpha + ls + subgroupShuffleXor(ls, 16);
+		l = l * alpha + (ls + subgroupShuffleXor(ls, 16));
 		m = mb;
 		uvec4 ph;
 		uvec4 pl;

@@ -50,7 +50,8 @@ struct GemmParams {
 	// KChunk splits K (split-K, tensor-core variants only; 0: no split, see GemmSplitK):
 	// workgroup layer z runs batch z % Batch over k in [s·KChunk, (s+1)·KChunk) for
 	// s = z / Batch and writes its raw partial sums to C where GemmPartIdx says, for
-	// gemm_splitk_sum to add up and finish.
+	// gemm_splitk_sum to add up and finish. A multiple of 64 (both tensor-core k-steps),
+	// else a chunk's last k-step would also count the next chunk's first k.
 	uint KChunk;
 	uint pad1;
 };

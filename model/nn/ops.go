@@ -422,10 +422,11 @@ func (n *Net) attention(x, ctx Tensor, a Attention, causal bool, res Tensor) Ten
 // devices, where the GEMM kernels run several times faster than the flash kernels, and
 // on GPUs for head dims without a specialised flash kernel (the VAE's single 512-wide
 // head: 54 ms in the generic kernel at 512² on the H100, a few ms as GEMMs) and for
-// short non-causal attention that the tensor-core flash kernel does not take (SD 1.x's
-// 160-wide heads at 16² and 8² latents, where one thread per query row leaves the GPU
-// nearly idle: 0.5 ms per attention on the H100). The UNet's long attention stays on
-// the flash kernels (as GEMMs their softmax passes took 3× longer).
+// short attention (at most 2¹⁶ scores per head) that the tensor-core flash kernel does
+// not take: the other flash kernels give each query row one thread, which leaves a GPU
+// nearly idle on a few hundred rows (SD 1.x's 160-wide heads at 16² and 8² latents:
+// 0.5 ms per attention on the H100, 0.14 ms as GEMMs). The UNet's long attention stays
+// on the flash kernels (as GEMMs their softmax passes took 3× longer).
 // SDGO_ATTENTION=flash or gemm forces one.
 func (n *Net) useGEMMAttention(p kernels.AttentionParams) bool {
 	causal := p.Causal != 0
@@ -435,15 +436,17 @@ func (n *Net) useGEMMAttention(p kernels.AttentionParams) bool {
 	case "gemm":
 		return !causal
 	}
-	switch {
-	case causal:
+	if causal {
 		return false
+	}
+	scores := int(p.Tq) * int(p.Tk)
+	switch {
 	case n.isCPU():
-		return p.Tq*p.Tk >= 1<<16
+		return scores >= 1<<16
 	case !kernels.FlashSpecialised(int(p.D)):
 		return true
 	}
-	return p.Tq*p.Tk <= 1<<16 && !(n.d.Info.CoopMatrix && kernels.FlashCMFits(p))
+	return scores <= 1<<16 && !(n.d.Info.CoopMatrix && kernels.FlashCMFits(p))
 }
 
 // scoreChunkBytes bounds the score matrices GEMM attention materialises at once.
