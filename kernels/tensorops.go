@@ -286,32 +286,29 @@ func TpChunks(p *TransposeParams, toTokens bool) uint32 {
 	return ChunkCount(p.N/p.HW, p.HW)
 }
 
+// TpTransposeChunk sets chunk j of y [B, s, r] (output row b·s + t, r long) from
+// x [B, r, s]: both transposes are this one with (r, s) = (C, HW) or (HW, C).
+func TpTransposeChunk(j uint32, r uint32, s uint32) {
+	row := ChunkRow(j, r)
+	k0 := ChunkStart(j, r)
+	n := ChunkLen(j, r)
+	t := row % s
+	b := row / s
+	src := (b*r+k0)*s + t
+	dst := row*r + k0
+	for k := uint32(0); k < n; k++ {
+		TpY[dst+k] = TpX[src+k*s]
+	}
+}
+
 // NCHWToTokensChunk sets chunk j of y [B, HW, C] (row b·HW + t) from x [B, C, HW].
 func NCHWToTokensChunk(p *TransposeParams, j uint32) {
-	row := ChunkRow(j, p.C)
-	k0 := ChunkStart(j, p.C)
-	n := ChunkLen(j, p.C)
-	t := row % p.HW
-	b := row / p.HW
-	src := (b*p.C+k0)*p.HW + t
-	dst := row*p.C + k0
-	for k := uint32(0); k < n; k++ {
-		TpY[dst+k] = TpX[src+k*p.HW]
-	}
+	TpTransposeChunk(j, p.C, p.HW)
 }
 
 // TokensToNCHWChunk sets chunk j of y [B, C, HW] (row b·C + c) from x [B, HW, C].
 func TokensToNCHWChunk(p *TransposeParams, j uint32) {
-	row := ChunkRow(j, p.HW)
-	k0 := ChunkStart(j, p.HW)
-	n := ChunkLen(j, p.HW)
-	c := row % p.C
-	b := row / p.C
-	src := (b*p.HW+k0)*p.C + c
-	dst := row*p.HW + k0
-	for k := uint32(0); k < n; k++ {
-		TpY[dst+k] = TpX[src+k*p.C]
-	}
+	TpTransposeChunk(j, p.HW, p.C)
 }
 
 //gosl: end tpfam

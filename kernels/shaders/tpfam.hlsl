@@ -26,31 +26,28 @@ uint TpChunks(inout TransposeParams p, bool toTokens) {
 	return ChunkCount(p.N/p.HW, p.HW);
 }
 
+// TpTransposeChunk sets chunk j of y [B, s, r] (output row b·s + t, r long) from
+// x [B, r, s]: both transposes are this one with (r, s) = (C, HW) or (HW, C).
+void TpTransposeChunk(uint j, uint r, uint s) {
+	uint row = ChunkRow(j, r);
+	uint k0 = ChunkStart(j, r);
+	uint n = ChunkLen(j, r);
+	uint t = row % s;
+	uint b = row / s;
+	uint src = (b*r+k0)*s + t;
+	uint dst = row*r + k0;
+	for (uint k = uint(0); k < n; k++) {
+		TpY[dst+k] = TpX[src+k*s];
+	}
+}
+
 // NCHWToTokensChunk sets chunk j of y [B, HW, C] (row b·HW + t) from x [B, C, HW].
 void NCHWToTokensChunk(inout TransposeParams p, uint j) {
-	uint row = ChunkRow(j, p.C);
-	uint k0 = ChunkStart(j, p.C);
-	uint n = ChunkLen(j, p.C);
-	uint t = row % p.HW;
-	uint b = row / p.HW;
-	uint src = (b*p.C+k0)*p.HW + t;
-	uint dst = row*p.C + k0;
-	for (uint k = uint(0); k < n; k++) {
-		TpY[dst+k] = TpX[src+k*p.HW];
-	}
+	TpTransposeChunk(j, p.C, p.HW);
 }
 
 // TokensToNCHWChunk sets chunk j of y [B, C, HW] (row b·C + c) from x [B, HW, C].
 void TokensToNCHWChunk(inout TransposeParams p, uint j) {
-	uint row = ChunkRow(j, p.HW);
-	uint k0 = ChunkStart(j, p.HW);
-	uint n = ChunkLen(j, p.HW);
-	uint c = row % p.C;
-	uint b = row / p.C;
-	uint src = (b*p.HW+k0)*p.C + c;
-	uint dst = row*p.HW + k0;
-	for (uint k = uint(0); k < n; k++) {
-		TpY[dst+k] = TpX[src+k*p.C];
-	}
+	TpTransposeChunk(j, p.HW, p.C);
 }
 #endif // __TPFAM_HLSL__
