@@ -47,13 +47,9 @@ func BenchmarkConv(b *testing.B) {
 					defer tb.Free()
 					defer ty.Free()
 					flop := 2 * float64(s.cout) * float64(p.OH*p.OW) * float64(kk)
-					parts := 0
-					if kernels.ConvSplits(&p) > 1 {
-						parts = kernels.ConvPartLen(p)
-					}
 					timePlan(b, d, flop, withSplitK(b, d, gpu.Dispatch{Kernel: k,
 						Bindings: []gpu.Binding{gpu.Bind(tx), gpu.Bind(tw), gpu.Bind(tb), gpu.Bind(tx), gpu.Bind(ty)},
-						Params:   gpu.Params(p), Groups: kernels.ConvGroups(v, p)}, parts, kernels.ConvSplitSum, kernels.ConvSplitSumGroups(p))...)
+						Params:   gpu.Params(p), Groups: kernels.ConvGroups(v, p)}, kernels.ConvPartLen(p), kernels.ConvSplitSum, kernels.ConvSplitSumGroups(p))...)
 				})
 			}
 		}

@@ -149,13 +149,9 @@ func BenchmarkGEMM(b *testing.B) {
 					defer tb.Free()
 					defer tbias.Free()
 					defer tc.Free()
-					parts := 0
-					if kernels.GemmSplits(&p) > 1 {
-						parts = kernels.GemmPartLen(p)
-					}
 					timePlan(b, d, 2*float64(s.m)*float64(rows)*float64(s.k), withSplitK(b, d, gpu.Dispatch{Kernel: k,
 						Bindings: []gpu.Binding{gpu.Bind(ta), gpu.Bind(tb), gpu.Bind(tbias), gpu.Bind(ta), gpu.Bind(tc)},
-						Params:   gpu.Params(p), Groups: kernels.GemmGroups(v, p)}, parts, kernels.GemmSplitSum, kernels.GemmSplitSumGroups(p))...)
+						Params:   gpu.Params(p), Groups: kernels.GemmGroups(v, p)}, kernels.GemmPartLen(p), kernels.GemmSplitSum, kernels.GemmSplitSumGroups(p))...)
 				})
 			}
 		}

@@ -63,8 +63,11 @@ func GemmSplitK(variant string, p GemmParams) GemmParams {
 	return p
 }
 
-// GemmPartLen is the number of partial sums a split-K GEMM writes.
+// GemmPartLen is the number of partial sums a split-K GEMM writes (0: p is not split).
 func GemmPartLen(p GemmParams) int {
+	if GemmSplits(&p) == 1 {
+		return 0
+	}
 	w := int(p.N)
 	if p.Act == GemmActGeglu {
 		w *= 2
@@ -110,8 +113,13 @@ func ConvSplitK(variant string, p ConvParams) ConvParams {
 	return p
 }
 
-// ConvPartLen is the number of partial sums a split-K conv writes.
-func ConvPartLen(p ConvParams) int { return int(ConvSplits(&p) * p.Cout * ConvPixels(&p)) }
+// ConvPartLen is the number of partial sums a split-K conv writes (0: p is not split).
+func ConvPartLen(p ConvParams) int {
+	if ConvSplits(&p) == 1 {
+		return 0
+	}
+	return int(ConvSplits(&p) * p.Cout * ConvPixels(&p))
+}
 
 // ConvSplitSum is the kernel that finishes a split-K conv: binding 0 the partial sums
 // (ConvPartLen), 1 the weight (not read), 2 bias, 3 R (read), 4 Y (written), with the

@@ -81,6 +81,7 @@ func TestSplitK(t *testing.T) {
 	require.Equal(t, 5*128*2560, kernels.GemmPartLen(geglu), "the value and its gate")
 	short := kernels.GemmSplitK("cm64", kernels.NewGemmParams(1, 64, 1280, 320, true, true, false, kernels.GemmActNone, true))
 	require.Zero(t, short.KChunk, "K = 320 is one chunk")
+	require.Zero(t, kernels.GemmPartLen(short), "no partial sums without a split")
 	ragged := kernels.GemmSplitK("cm64", kernels.NewGemmParams(1, 64, 1280, 520, true, true, false, kernels.GemmActNone, true))
 	require.Equal(t, uint32(256), ragged.KChunk)
 	require.Equal(t, uint32(3), kernels.GemmSplits(&ragged), "chunks of 256, 256 and 8")

@@ -318,13 +318,9 @@ func checkConv(d *gpu.Device, variant string, f16 bool, s convShape, sample bool
 			chunk = 64 << 10 // several chunks even for the small shapes
 		}
 		err = runWinograd(d, p, f16, x, w, bias, r, ty, chunk)
-	} else if parts <= 1 && kernels.ConvSplits(&p) > 1 {
-		err = runSplitK(d, kern, kernels.ConvSplitSum, kernels.ConvPartLen(p), gpu.Params(p),
-			kernels.ConvGroups(variant, p), kernels.ConvSplitSumGroups(p), tx, tw, tb, tr, ty)
 	} else if parts <= 1 {
-		err = runOnce(d, gpu.Dispatch{Kernel: kern,
-			Bindings: []gpu.Binding{gpu.Bind(tx), gpu.Bind(tw), gpu.Bind(tb), gpu.Bind(tr), gpu.Bind(ty)},
-			Params:   gpu.Params(p), Groups: kernels.ConvGroups(variant, p)})
+		err = runTiled(d, kern, kernels.ConvSplitSum, kernels.ConvPartLen(p), gpu.Params(p),
+			kernels.ConvGroups(variant, p), kernels.ConvSplitSumGroups(p), tx, tw, tb, tr, ty)
 	} else {
 		if s.n != 1 || s.cin%parts != 0 {
 			return Comparison{}, fmt.Errorf("split demo needs N=1 and Cin divisible by %d", parts)

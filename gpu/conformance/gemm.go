@@ -233,14 +233,8 @@ func checkGemm(d *gpu.Device, variant string, f16 bool, s gemmShape, sample bool
 		return Comparison{}, err
 	}
 	defer tc.Free()
-	if kernels.GemmSplits(&p) == 1 {
-		err = runOnce(d, gpu.Dispatch{Kernel: k,
-			Bindings: []gpu.Binding{gpu.Bind(ta), gpu.Bind(tb), gpu.Bind(tbias), gpu.Bind(tr), gpu.Bind(tc)},
-			Params:   gpu.Params(p), Groups: kernels.GemmGroups(variant, p)})
-	} else {
-		err = runSplitK(d, k, kernels.GemmSplitSum, kernels.GemmPartLen(p), gpu.Params(p),
-			kernels.GemmGroups(variant, p), kernels.GemmSplitSumGroups(p), ta, tb, tbias, tr, tc)
-	}
+	err = runTiled(d, k, kernels.GemmSplitSum, kernels.GemmPartLen(p), gpu.Params(p),
+		kernels.GemmGroups(variant, p), kernels.GemmSplitSumGroups(p), ta, tb, tbias, tr, tc)
 	if err != nil {
 		return Comparison{}, err
 	}
@@ -312,10 +306,13 @@ func (s gemmShape) epilogue(v, gate, r float64) float64 {
 	return v
 }
 
-// runSplitK runs a split-K dispatch (kernel k over groups into a partial-sum buffer of
-// parts floats) and the sum kernel that finishes it into out, with the same params;
-// in, w, bias and r are the family's bindings 0..3.
-func runSplitK(d *gpu.Device, k *gpu.Kernel, sum kernels.Spec, parts int, params []byte, groups, sumGroups [3]uint32, in, w, bias, r, out *gpu.Tensor) error {
+// runTiled runs a GEMM or conv (kernel k over groups, with params; in, w, bias and r
+// are the family's bindings 0..3) into out: directly, or split over K (parts > 0) into
+// a partial-sum buffer that the sum kernel finishes into out.
+func runTiled(d *gpu.Device, k *gpu.Kernel, sum kernels.Spec, parts int, params []byte, groups, sumGroups [3]uint32, in, w, bias, r, out *gpu.Tensor) error {
+	if parts == 0 {
+		return runOnce(d, gpu.Dispatch{Kernel: k, Bindings: []gpu.Binding{gpu.Bind(in), gpu.Bind(w), gpu.Bind(bias), gpu.Bind(r), gpu.Bind(out)}, Params: params, Groups: groups})
+	}
 	ks, err := d.Kernel(sum)
 	if err != nil {
 		return err

@@ -256,11 +256,7 @@ func (n *Net) Linear(x Tensor, l Linear, ep Epilogue, res Tensor) Tensor {
 		n.Fail("linear", err)
 		return Tensor{}
 	}
-	if kernels.GemmSplits(&p) > 1 {
-		n.splitK(spec, gpu.Params(p), kernels.GemmGroups(variant, p), kernels.GemmPartLen(p), kernels.GemmSplitSum, kernels.GemmSplitSumGroups(p), x, l.W, bias, r, y)
-	} else {
-		n.dispatch(spec, gpu.Params(p), kernels.GemmGroups(variant, p), x, l.W, bias, r, y)
-	}
+	n.tiled(spec, gpu.Params(p), kernels.GemmGroups(variant, p), kernels.GemmPartLen(p), kernels.GemmSplitSum, kernels.GemmSplitSumGroups(p), x, l.W, bias, r, y)
 	if ep == EpilogueQuickGELU {
 		return n.elementwise(kernels.QuickGelu, y, 0)
 	}
@@ -342,19 +338,19 @@ func (n *Net) conv(in Tensor, shape []int, c Conv, res Tensor) Tensor {
 		n.Fail("conv", err)
 		return Tensor{}
 	}
-	if kernels.ConvSplits(&p) > 1 {
-		n.splitK(spec, gpu.Params(p), kernels.ConvGroups(variant, p), kernels.ConvPartLen(p), kernels.ConvSplitSum, kernels.ConvSplitSumGroups(p), in, c.W, bias, r, y)
-	} else {
-		n.dispatch(spec, gpu.Params(p), kernels.ConvGroups(variant, p), in, c.W, bias, r, y)
-	}
+	n.tiled(spec, gpu.Params(p), kernels.ConvGroups(variant, p), kernels.ConvPartLen(p), kernels.ConvSplitSum, kernels.ConvSplitSumGroups(p), in, c.W, bias, r, y)
 	return y
 }
 
-// splitK dispatches a split-K GEMM or conv (spec over groups, with params): its partial
-// sums go to a scratch activation of parts floats, which sum (the family's split-K sum
-// kernel, over sumGroups) adds up into out through the epilogue. in, w, bias and r are
-// the family's bindings 0..3.
-func (n *Net) splitK(spec kernels.Spec, params []byte, groups [3]uint32, parts int, sum kernels.Spec, sumGroups [3]uint32, in, w, bias, r, out Tensor) {
+// tiled dispatches a GEMM or conv (spec over groups, with params; in, w, bias and r
+// are the family's bindings 0..3) into out. Split over K (parts > 0 partial sums, see
+// kernels.GemmSplitK), it writes a scratch activation that sum (the family's split-K
+// sum kernel, over sumGroups) adds up into out through the epilogue.
+func (n *Net) tiled(spec kernels.Spec, params []byte, groups [3]uint32, parts int, sum kernels.Spec, sumGroups [3]uint32, in, w, bias, r, out Tensor) {
+	if parts == 0 {
+		n.dispatch(spec, params, groups, in, w, bias, r, out)
+		return
+	}
 	part := n.Act(parts)
 	n.dispatch(spec, params, groups, in, w, bias, r, part)
 	n.dispatch(sum, params, sumGroups, part, w, bias, r, out)
