@@ -63,6 +63,17 @@ func WinoTiles(p *WinoParams) uint32 {
 	return p.N * p.TileRows * p.TilesW
 }
 
+// WinoTileImage is the image of tile t of the dispatch (tiles in image, row, column
+// order).
+func WinoTileImage(p *WinoParams, t uint32) uint32 {
+	return t / p.TilesW / p.TileRows
+}
+
+// WinoTileRow is the tile row of tile t.
+func WinoTileRow(p *WinoParams, t uint32) uint32 {
+	return p.TileRow0 + (t/p.TilesW)%p.TileRows
+}
+
 //gosl: end winoparams
 
 //gosl: start winofam
@@ -87,8 +98,8 @@ func WinoInAt(p *WinoParams, i uint32) {
 	c := i % p.C
 	t := i / p.C
 	tx := t % p.TilesW
-	b := t / p.TilesW / p.TileRows
-	ty := p.TileRow0 + (t/p.TilesW)%p.TileRows
+	b := WinoTileImage(p, t)
+	ty := WinoTileRow(p, t)
 	y := int32(2*ty) - 1
 	x := int32(2*tx) - 1
 	d00 := WinoLoadX(p, b, y, x, c)
@@ -169,8 +180,8 @@ func WinoOutAt(p *WinoParams, i uint32) {
 	co := i % p.C
 	t := i / p.C
 	tx := t % p.TilesW
-	b := t / p.TilesW / p.TileRows
-	ty := p.TileRow0 + (t/p.TilesW)%p.TileRows
+	b := WinoTileImage(p, t)
+	ty := WinoTileRow(p, t)
 	nt := WinoTiles(p)
 	m00 := WinoM[(0*nt+t)*p.C+co]
 	m01 := WinoM[(1*nt+t)*p.C+co]
@@ -270,8 +281,8 @@ void main(uint3 id : SV_DispatchThreadID) {
 		uint c4 = i % c4n;
 		uint t = i / c4n;
 		uint tx = t % p.TilesW;
-		uint b = t / p.TilesW / p.TileRows;
-		uint ty = p.TileRow0 + (t / p.TilesW) % p.TileRows;
+		uint b = WinoTileImage(p, t);
+		uint ty = WinoTileRow(p, t);
 		int y = int(2 * ty) - 1;
 		int x = int(2 * tx) - 1;
 		float4 e[4][4]; // Bᵀ·d, column by column
@@ -319,8 +330,8 @@ void main(uint3 id : SV_DispatchThreadID) {
 		uint c4 = i % c4n;
 		uint t = i / c4n;
 		uint tx = t % p.TilesW;
-		uint b = t / p.TilesW / p.TileRows;
-		uint ty = p.TileRow0 + (t / p.TilesW) % p.TileRows;
+		uint b = WinoTileImage(p, t);
+		uint ty = WinoTileRow(p, t);
 		float4 u0[4], u1[4]; // Aᵀ·m, column by column
 		[unroll] for (uint q = 0; q < 4; q++) {
 			float4 m0 = asfloat(WinoTexM[(q * nt + t) * c4n + c4]);

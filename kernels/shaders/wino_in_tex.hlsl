@@ -28,8 +28,8 @@ void main(uint3 id : SV_DispatchThreadID) {
 		uint c4 = i % c4n;
 		uint t = i / c4n;
 		uint tx = t % p.TilesW;
-		uint b = t / p.TilesW / p.TileRows;
-		uint ty = p.TileRow0 + (t / p.TilesW) % p.TileRows;
+		uint b = WinoTileImage(p, t);
+		uint ty = WinoTileRow(p, t);
 		int y = int(2 * ty) - 1;
 		int x = int(2 * tx) - 1;
 		float4 e[4][4]; // Bᵀ·d, column by column

@@ -23,8 +23,8 @@ void main(uint3 id : SV_DispatchThreadID) {
 		uint c4 = i % c4n;
 		uint t = i / c4n;
 		uint tx = t % p.TilesW;
-		uint b = t / p.TilesW / p.TileRows;
-		uint ty = p.TileRow0 + (t / p.TilesW) % p.TileRows;
+		uint b = WinoTileImage(p, t);
+		uint ty = WinoTileRow(p, t);
 		float4 u0[4], u1[4]; // Aᵀ·m, column by column
 		[unroll] for (uint q = 0; q < 4; q++) {
 			float4 m0 = asfloat(WinoTexM[(q * nt + t) * c4n + c4]);

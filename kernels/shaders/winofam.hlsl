@@ -25,8 +25,8 @@ void WinoInAt(inout WinoParams p, uint i) {
 	uint c = i % p.C;
 	uint t = i / p.C;
 	uint tx = t % p.TilesW;
-	uint b = t / p.TilesW / p.TileRows;
-	uint ty = p.TileRow0 + (t/p.TilesW)%p.TileRows;
+	uint b = WinoTileImage(p, t);
+	uint ty = WinoTileRow(p, t);
 	int y = int(2*ty) - 1;
 	int x = int(2*tx) - 1;
 	float d00 = WinoLoadX(p, b, y, x, c);

@@ -29,8 +29,8 @@ void WinoOutAt(inout WinoParams p, uint i) {
 	uint co = i % p.C;
 	uint t = i / p.C;
 	uint tx = t % p.TilesW;
-	uint b = t / p.TilesW / p.TileRows;
-	uint ty = p.TileRow0 + (t/p.TilesW)%p.TileRows;
+	uint b = WinoTileImage(p, t);
+	uint ty = WinoTileRow(p, t);
 	uint nt = WinoTiles(p);
 	float m00 = WinoM[(0*nt+t)*p.C+co];
 	float m01 = WinoM[(1*nt+t)*p.C+co];

@@ -28,4 +28,15 @@ struct WinoParams {
 uint WinoTiles(inout WinoParams p) {
 	return p.N * p.TileRows * p.TilesW;
 }
+
+// WinoTileImage is the image of tile t of the dispatch (tiles in image, row, column
+// order).
+uint WinoTileImage(inout WinoParams p, uint t) {
+	return t / p.TilesW / p.TileRows;
+}
+
+// WinoTileRow is the tile row of tile t.
+uint WinoTileRow(inout WinoParams p, uint t) {
+	return p.TileRow0 + (t/p.TilesW)%p.TileRows;
+}
 #endif // __WINOPARAMS_HLSL__
