@@ -94,9 +94,10 @@ func runWinograd(d *gpu.Device, p kernels.ConvParams, f16 bool, x, w, bias, r []
 
 func init() {
 	// The transforms on their own against their Go references (WinoInCPU, WinoOutCPU):
-	// odd sizes (tiles over the edge), a chunk of tile rows, bias and residual.
+	// odd sizes (tiles over the edge; an odd height with an even width, where the texel
+	// build writes pixel pairs), a chunk of tile rows, bias and residual.
 	type stage struct{ n, h, w, c, r0, rows int }
-	for _, s := range []stage{{1, 5, 7, 8, 0, 3}, {2, 6, 4, 12, 1, 2}} {
+	for _, s := range []stage{{1, 5, 7, 8, 0, 3}, {2, 6, 4, 12, 1, 2}, {1, 5, 6, 8, 1, 2}} {
 		name := fmt.Sprintf("%d*%dx%dx%d rows%d+%d", s.n, s.c, s.h, s.w, s.r0, s.rows)
 		p := kernels.WinoParams{N: uint32(s.n), H: uint32(s.h), W: uint32(s.w), C: uint32(s.c), TilesW: uint32((s.w + 1) / 2),
 			TileRow0: uint32(s.r0), TileRows: uint32(s.rows), Flags: kernels.ConvBias | kernels.ConvResidual}

@@ -3,9 +3,9 @@
 
 
 #include "winoparams.hlsl"
-#include "winofam.hlsl"
 [[vk::push_constant]] cbuffer PC { WinoParams P; };
 [[vk::binding(0, 0)]] Buffer<uint4> WinoTexX;
+[[vk::binding(1, 0)]] RWStructuredBuffer<float4> WinoV4;
 float4 WinoFetchX(WinoParams p, uint b, int iy, int ix, uint c4) {
 	if (iy < 0 || ix < 0 || iy >= int(p.H) || ix >= int(p.W)) {
 		return float4(0, 0, 0, 0);
@@ -13,11 +13,7 @@ float4 WinoFetchX(WinoParams p, uint b, int iy, int ix, uint c4) {
 	return asfloat(WinoTexX[((b * p.H + uint(iy)) * p.W + uint(ix)) * (p.C / 4) + c4]);
 }
 void WinoStoreV4(WinoParams p, uint pos, uint t, uint c, float4 v) {
-	uint o = (pos * WinoTiles(p) + t) * p.C + c;
-	WinoV[o] = v.x;
-	WinoV[o + 1] = v.y;
-	WinoV[o + 2] = v.z;
-	WinoV[o + 3] = v.w;
+	WinoV4[((pos * WinoTiles(p) + t) * p.C + c) / 4] = v;
 }
 [numthreads(64, 1, 1)]
 void main(uint3 id : SV_DispatchThreadID) {

@@ -7,11 +7,30 @@
 #include "winooutfam.hlsl"
 [[vk::push_constant]] cbuffer PC { WinoParams P; };
 [[vk::binding(0, 0)]] Buffer<uint4> WinoTexM;
+[[vk::binding(1, 0)]] RWStructuredBuffer<float4> WinoBias4;
+[[vk::binding(2, 0)]] RWStructuredBuffer<float2> WinoR2;
+[[vk::binding(3, 0)]] RWStructuredBuffer<float2> WinoY2;
 void WinoStoreY4(WinoParams p, uint b, uint co, uint oy, uint ox, float4 v) {
 	WinoStoreY(p, b, co, oy, ox, v.x);
 	WinoStoreY(p, b, co + 1, oy, ox, v.y);
 	WinoStoreY(p, b, co + 2, oy, ox, v.z);
 	WinoStoreY(p, b, co + 3, oy, ox, v.w);
+}
+// WinoStoreRow writes output row oy of a tile, channels co..co+3 (x: column ox,
+// y: ox+1) + R, as pairs of floats: for even W, where each pair is 8-byte aligned
+// and inside the row.
+void WinoStoreRow(WinoParams p, uint b, uint co, uint oy, uint ox, float4 x, float4 y) {
+	if (oy >= p.H) {
+		return;
+	}
+	[unroll] for (uint c = 0; c < 4; c++) {
+		uint idx = (((b * p.C + co + c) * p.H + oy) * p.W + ox) / 2;
+		float2 v = float2(x[c], y[c]);
+		if ((p.Flags & ConvResidual) != 0) {
+			v += WinoR2[idx];
+		}
+		WinoY2[idx] = v;
+	}
 }
 [numthreads(64, 1, 1)]
 void main(uint3 id : SV_DispatchThreadID) {
@@ -34,10 +53,26 @@ void main(uint3 id : SV_DispatchThreadID) {
 			u0[q] = m0 + m1 + m2;
 			u1[q] = m1 - m2 - m3;
 		}
-		WinoStoreY4(p, b, 4 * c4, 2 * ty, 2 * tx, u0[0] + u0[1] + u0[2]);
-		WinoStoreY4(p, b, 4 * c4, 2 * ty, 2 * tx + 1, u0[1] - u0[2] - u0[3]);
-		WinoStoreY4(p, b, 4 * c4, 2 * ty + 1, 2 * tx, u1[0] + u1[1] + u1[2]);
-		WinoStoreY4(p, b, 4 * c4, 2 * ty + 1, 2 * tx + 1, u1[1] - u1[2] - u1[3]);
+		float4 y00 = u0[0] + u0[1] + u0[2];
+		float4 y01 = u0[1] - u0[2] - u0[3];
+		float4 y10 = u1[0] + u1[1] + u1[2];
+		float4 y11 = u1[1] - u1[2] - u1[3];
+		if ((p.W & 1) == 0) {
+			if ((p.Flags & ConvBias) != 0) {
+				float4 bias = WinoBias4[c4];
+				y00 += bias;
+				y01 += bias;
+				y10 += bias;
+				y11 += bias;
+			}
+			WinoStoreRow(p, b, 4 * c4, 2 * ty, 2 * tx, y00, y01);
+			WinoStoreRow(p, b, 4 * c4, 2 * ty + 1, 2 * tx, y10, y11);
+		} else {
+			WinoStoreY4(p, b, 4 * c4, 2 * ty, 2 * tx, y00);
+			WinoStoreY4(p, b, 4 * c4, 2 * ty, 2 * tx + 1, y01);
+			WinoStoreY4(p, b, 4 * c4, 2 * ty + 1, 2 * tx, y10);
+			WinoStoreY4(p, b, 4 * c4, 2 * ty + 1, 2 * tx + 1, y11);
+		}
 	}
 }
 #endif // __WINO_OUT_TEX_HLSL__
