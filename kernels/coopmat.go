@@ -52,13 +52,40 @@ void cmSplit(vec4 x0, vec4 x1, out uvec4 hi, out uvec4 lo) {
 */
 //gosl: end cmsplit
 
+// cmloadb is the tensor-core kernels' cmLoadB: CM_BK/2 consecutive k (from k) of the
+// fp16 weight row of tile row r as packed pairs — 16 bytes at a time where CM_B_FAST
+// (rows of whole 16-byte groups) and the group lies inside the row's CM_B_K k, else
+// pair by pair, 0 past CM_B_K. The including kernel defines CM_B_OFF(r) (the row's word
+// offset), CM_B_K, CM_B_FAST, CM_W4 (its weights as uvec4s) and CM_LOADW(off, k) (one
+// weight as a float), and includes it after the globals those use.
+
+//gosl: hlsl cmloadb
+/*
+void cmLoadB(uint r, uint k, out uvec4 b[CM_BV]) {
+	uint off = CM_B_OFF(r);
+	if (CM_B_FAST && k + 8 * CM_BV <= CM_B_K) {
+		[[unroll]] for (uint q = 0; q < CM_BV; q++) { b[q] = CM_W4[(off + (k >> 1)) / 4 + q]; }
+		return;
+	}
+	[[unroll]] for (uint q = 0; q < CM_BV; q++) {
+		[[unroll]] for (uint j = 0; j < 4; j++) {
+			uint k0 = k + 8 * q + 2 * j;
+			float v0 = k0 < CM_B_K ? CM_LOADW(off, min(k0, CM_B_K - 1)) : 0.0;
+			float v1 = k0 + 1 < CM_B_K ? CM_LOADW(off, min(k0 + 1, CM_B_K - 1)) : 0.0;
+			b[q][j] = packHalf2x16(vec2(v0, v1));
+		}
+	}
+}
+*/
+//gosl: end cmloadb
+
 // cmmain is the body shared by the cooperative-matrix kernels: a workgroup of 256
 // invocations (8 subgroups of 32) computes a CM_BM×128 tile of C = A·Bᵀ over the k
 // range [kBegin, kEnd) (all of cmK, or one split-K chunk: kBegin and, unless kEnd = cmK,
 // kEnd multiples of CM_BK), where the
 // including kernel defines how a row of A (cmLoadA: CM_AK consecutive k of row m, 0 past
 // cmK) and a row of the tile's weights (cmLoadB: CM_BK/2 consecutive k of tile row r,
-// as packed fp16 pairs) are
+// as packed fp16 pairs; cmloadb, given the row's offset) are
 // read and how a result is stored (cmStore: row m, tile column c; with cmPaired the
 // tile's weight rows are 64 value rows and then their 64 gate rows, and cmStore gets
 // the value and its gate together). Each k-step stages CM_BK k of A (as fp16 hi and lo

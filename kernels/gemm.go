@@ -676,22 +676,12 @@ void cmLoadA(uint m, uint k, out float a[CM_AK]) {
 		a[q] = k + q < p.K ? v : 0.0;
 	}
 }
-void cmLoadB(uint r, uint k, out uvec4 b[CM_BV]) {
-	uint row = cmPaired ? min(n0 + r % 64, p.N - 1) + (r / 64) * p.N : min(n0 + r, p.N - 1);
-	uint off = bz * p.StrideB + row * GemmLdB(p);
-	if (vec && k + 8 * CM_BV <= p.K) {
-		[[unroll]] for (uint q = 0; q < CM_BV; q++) { b[q] = GemmBufB4[(off + (k >> 1)) / 4 + q]; }
-		return;
-	}
-	[[unroll]] for (uint q = 0; q < CM_BV; q++) {
-		[[unroll]] for (uint j = 0; j < 4; j++) {
-			uint k0 = k + 8 * q + 2 * j;
-			float v0 = k0 < p.K ? GemmLoadB(p, off, min(k0, p.K - 1)) : 0.0;
-			float v1 = k0 + 1 < p.K ? GemmLoadB(p, off, min(k0 + 1, p.K - 1)) : 0.0;
-			b[q][j] = packHalf2x16(vec2(v0, v1));
-		}
-	}
-}
+#define CM_B_OFF(r) (bz * p.StrideB + (cmPaired ? min(n0 + r % 64, p.N - 1) + (r / 64) * p.N : min(n0 + r, p.N - 1)) * GemmLdB(p))
+#define CM_B_K p.K
+#define CM_B_FAST vec
+#define CM_W4 GemmBufB4
+#define CM_LOADW(off, k) GemmLoadB(p, off, k)
+#include "cmloadb.hlsl"
 void cmStore(uint m, uint c, float v, float g) {
 	uint n = n0 + c;
 	if (m >= p.M || n >= p.N) {

@@ -46,21 +46,12 @@ void cmLoadA(uint m, uint k, out float a[CM_AK]) {
 		}
 	}
 }
-void cmLoadB(uint r, uint k, out uvec4 b[CM_BV]) {
-	uint off = min(c0 + r, p.Cout - 1) * ldw;
-	if ((cmK % 8) == 0 && k + 8 * CM_BV <= cmK) {
-		[[unroll]] for (uint q = 0; q < CM_BV; q++) { b[q] = ConvBufW4[(off + (k >> 1)) / 4 + q]; }
-		return;
-	}
-	[[unroll]] for (uint q = 0; q < CM_BV; q++) {
-		[[unroll]] for (uint j = 0; j < 4; j++) {
-			uint k0 = k + 8 * q + 2 * j;
-			float v0 = k0 < cmK ? ConvLoadW(p, off, min(k0, cmK - 1)) : 0.0;
-			float v1 = k0 + 1 < cmK ? ConvLoadW(p, off, min(k0 + 1, cmK - 1)) : 0.0;
-			b[q][j] = packHalf2x16(vec2(v0, v1));
-		}
-	}
-}
+#define CM_B_OFF(r) (min(c0 + r, p.Cout - 1) * ldw)
+#define CM_B_K cmK
+#define CM_B_FAST ((cmK % 8) == 0)
+#define CM_W4 ConvBufW4
+#define CM_LOADW(off, k) ConvLoadW(p, off, k)
+#include "cmloadb.hlsl"
 void cmStore(uint m, uint c, float v, float g) {
 	uint co = c0 + c;
 	if (m >= M || co >= p.Cout) {
