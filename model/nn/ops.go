@@ -414,15 +414,21 @@ func (n *Net) attention(x, ctx Tensor, a Attention, causal bool, res Tensor) Ten
 	return n.Linear(o, a.Out, EpilogueNone, res)
 }
 
-// useGEMMAttention picks attention through GEMMs for large non-causal attention on CPU
-// devices, where the GEMM kernels run several times faster than the flash kernels, and
-// on GPUs for head dims without a specialised flash kernel (the VAE's single 512-wide
-// head: 54 ms in the generic kernel at 512² on the H100, a few ms as GEMMs) and for
-// short attention (at most 2¹⁶ scores per head) that the tensor-core flash kernel does
-// not take: the other flash kernels give each query row one thread, which leaves a GPU
-// nearly idle on a few hundred rows (SD 1.x's 160-wide heads at 16² and 8² latents:
-// 0.5 ms per attention on the H100, 0.14 ms as GEMMs). The UNet's long attention stays
-// on the flash kernels (as GEMMs their softmax passes took 3× longer).
+// useGEMMAttention picks attention through GEMMs and a softmax instead of a flash
+// kernel, for non-causal attention:
+//   - on CPU devices always: the texel GEMMs run several times faster than the flash
+//     kernels, short attention included (lavapipe at 256²: SD 1.x's 160-wide heads at 8²
+//     latents took 27 ms per flash dispatch, 1.9 GFLOP/s; with them as GEMMs too the
+//     UNet step is 3% faster, measured interleaved);
+//   - on GPUs for head dims without a specialised flash kernel (the VAE's single
+//     512-wide head: 54 ms in the generic kernel at 512² on the H100, a few ms as GEMMs)
+//     and for short attention (at most 2¹⁶ scores per head) that the tensor-core flash
+//     kernel does not take: the other flash kernels give each query row one thread,
+//     which leaves a GPU nearly idle on a few hundred rows (SD 1.x's 160-wide heads at
+//     16² and 8² latents: 0.5 ms per attention on the H100, 0.14 ms as GEMMs). The
+//     UNet's long attention stays on the flash kernels (as GEMMs their softmax passes
+//     took 3× longer).
+//
 // SDGO_ATTENTION=flash or gemm forces one.
 func (n *Net) useGEMMAttention(p kernels.AttentionParams) bool {
 	causal := p.Causal != 0
@@ -432,17 +438,13 @@ func (n *Net) useGEMMAttention(p kernels.AttentionParams) bool {
 	case "gemm":
 		return !causal
 	}
-	if causal {
-		return false
-	}
-	scores := int(p.Tq) * int(p.Tk)
 	switch {
-	case n.isCPU():
-		return scores >= 1<<16
-	case !kernels.FlashSpecialised(int(p.D)):
+	case causal:
+		return false
+	case n.isCPU() || !kernels.FlashSpecialised(int(p.D)):
 		return true
 	}
-	return scores <= 1<<16 && !(n.d.Info.CoopMatrix && kernels.FlashCMFits(p))
+	return int(p.Tq)*int(p.Tk) <= 1<<16 && !(n.d.Info.CoopMatrix && kernels.FlashCMFits(p))
 }
 
 // scoreChunkBytes bounds the score matrices GEMM attention materialises at once.
