@@ -389,13 +389,32 @@ func (n *Net) CrossAttention(x, ctx Tensor, a Attention, res Tensor) Tensor {
 	return n.attention(x, ctx, a, false, res)
 }
 
+// ProjectKV returns a's keys k(ctx) and values v(ctx) [B, T, C], for CrossAttentionKV:
+// a context that stays the same over many evaluations is projected once.
+func (n *Net) ProjectKV(ctx Tensor, a Attention) (k, v Tensor) {
+	return n.Linear(ctx, a.K, EpilogueNone, Tensor{}), n.Linear(ctx, a.V, EpilogueNone, Tensor{})
+}
+
+// CrossAttentionKV is CrossAttention with the keys and values already projected
+// (ProjectKV).
+func (n *Net) CrossAttentionKV(x, k, v Tensor, a Attention, res Tensor) Tensor {
+	return n.attend(x, k, v, a, false, res)
+}
+
 func (n *Net) attention(x, ctx Tensor, a Attention, causal bool, res Tensor) Tensor {
 	if n.err != nil {
 		return Tensor{}
 	}
+	k, v := n.ProjectKV(ctx, a)
+	return n.attend(x, k, v, a, causal, res)
+}
+
+// attend returns out(attention(q(x), k, v)) + res.
+func (n *Net) attend(x, k, v Tensor, a Attention, causal bool, res Tensor) Tensor {
+	if n.err != nil {
+		return Tensor{}
+	}
 	q := n.Linear(x, a.Q, EpilogueNone, Tensor{})
-	k := n.Linear(ctx, a.K, EpilogueNone, Tensor{})
-	v := n.Linear(ctx, a.V, EpilogueNone, Tensor{})
 	if n.err != nil {
 		return Tensor{}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/sdgo/sdgo/kernels"
 	"github.com/sdgo/sdgo/model/imageio"
 	"github.com/sdgo/sdgo/model/sampler"
+	"github.com/sdgo/sdgo/model/unet"
 )
 
 // sample runs the denoising loop and returns the final latents [B, 4, h, w].
@@ -132,11 +133,30 @@ func (g *generation) newUNetRun(plan *sampler.Plan, text *gpu.Tensor, ctxLen int
 		u.close()
 		return nil, err
 	}
-	// The UNet graph.
+	// The text's keys and values for every cross-attention, projected once for all
+	// steps.
 	n := p.params
 	n.Begin()
 	width := p.Model.Config.UNet.CrossAttentionDim
-	y := p.unet.Forward(n, n.External(in, u.rows, cin, g.h, g.w), n.External(u.times, u.rows), n.External(text, u.rows, ctxLen, width), nil)
+	kv := p.unet.ProjectContext(n, n.External(text, u.rows, ctxLen, width))
+	kvt := make([]*gpu.Tensor, len(kv))
+	for i, t := range kv {
+		if kvt[i], err = alloc(t.Numel()); err != nil {
+			u.close()
+			return nil, err
+		}
+		n.Output(t, kvt[i])
+	}
+	if err := runOnce(n); err != nil {
+		u.close()
+		return nil, fmt.Errorf("project the text context: %w", err)
+	}
+	// The UNet graph.
+	n.Begin()
+	for i, t := range kv {
+		kv[i] = n.External(kvt[i], t.Shape...)
+	}
+	y := p.unet.Forward(n, n.External(in, u.rows, cin, g.h, g.w), n.External(u.times, u.rows), unet.ProjectedContext(kv), nil)
 	n.Output(y, out)
 	if u.unet, err = n.Compile(g.r.Profile); err != nil {
 		u.close()

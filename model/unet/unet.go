@@ -97,14 +97,73 @@ func Load(n *nn.Net, w *weights.Weights, cfg weights.UNetConfig) *UNet {
 	return u
 }
 
+// Context is the text conditioning of an evaluation: the encoded text [B, T,
+// CrossAttentionDim] (TextContext), or every cross-attention's keys and values
+// projected from it beforehand (ProjectContext, ProjectedContext). A sampling loop's
+// text does not change between steps, so it projects once instead of at every step.
+type Context struct {
+	text nn.Tensor
+	kv   []nn.Tensor // keys and values of each cross-attention, in evaluation order
+	next int         // the next pair of kv an evaluation takes
+}
+
+// TextContext conditions on the encoded text t [B, T, CrossAttentionDim].
+func TextContext(t nn.Tensor) *Context { return &Context{text: t} }
+
+// ProjectedContext conditions on the keys and values ProjectContext made, in its order.
+func ProjectedContext(kv []nn.Tensor) *Context { return &Context{kv: kv} }
+
+// ProjectContext records the projection of text [B, T, CrossAttentionDim] into the keys
+// and values of every cross-attention ([B, T, C] each), in the order ProjectedContext
+// takes them.
+func (u *UNet) ProjectContext(n *nn.Net, text nn.Tensor) []nn.Tensor {
+	var kv []nn.Tensor
+	for _, t := range u.transformers() {
+		for _, b := range t.blocks {
+			k, v := n.ProjectKV(text, b.attn2)
+			kv = append(kv, k, v)
+		}
+	}
+	return kv
+}
+
+// transformers returns the UNet's transformers in evaluation order.
+func (u *UNet) transformers() []transformer {
+	var ts []transformer
+	for _, b := range u.down {
+		ts = append(ts, b.attentions...)
+	}
+	ts = append(ts, u.mid.attn)
+	for _, b := range u.up {
+		ts = append(ts, b.attentions...)
+	}
+	return ts
+}
+
+// crossAttention is the cross-attention of the next transformer block in evaluation
+// order: from the text, or from the block's projected keys and values.
+func (c *Context) crossAttention(n *nn.Net, x nn.Tensor, a nn.Attention, res nn.Tensor) nn.Tensor {
+	if c.kv == nil {
+		return n.CrossAttention(x, c.text, a, res)
+	}
+	if c.next+1 >= len(c.kv) {
+		n.Failf("unet: %d projected context tensors for more cross-attentions", len(c.kv))
+		return nn.Tensor{}
+	}
+	k, v := c.kv[c.next], c.kv[c.next+1]
+	c.next += 2
+	return n.CrossAttentionKV(x, k, v, a, res)
+}
+
 // Forward records one evaluation: sample [B, Cin, h, w], timesteps [B] (fp32) and the
-// text context [B, T, CrossAttentionDim] give the prediction [B, 4, h, w]. Every
-// intermediate named like diffusers' modules is passed to tap (if not nil), so tests
-// can compare them with reference activations.
-func (u *UNet) Forward(n *nn.Net, sample, timesteps, context nn.Tensor, tap func(name string, t nn.Tensor)) nn.Tensor {
+// text conditioning give the prediction [B, 4, h, w]. Every intermediate named like
+// diffusers' modules is passed to tap (if not nil), so tests can compare them with
+// reference activations.
+func (u *UNet) Forward(n *nn.Net, sample, timesteps nn.Tensor, context *Context, tap func(name string, t nn.Tensor)) nn.Tensor {
 	if tap == nil {
 		tap = func(string, nn.Tensor) {}
 	}
+	context.next = 0
 	tProj := n.TimestepEmbedding(timesteps, u.timeIn)
 	tap("time_proj", tProj)
 	emb := n.Linear(n.Linear(tProj, u.time1, nn.EpilogueSiLU, nn.Tensor{}), u.time2, nn.EpilogueNone, nn.Tensor{})
@@ -155,6 +214,9 @@ func (u *UNet) Forward(n *nn.Net, sample, timesteps, context nn.Tensor, tap func
 	tap("conv_act", h)
 	out := n.Conv2d(h, u.convOut, nn.Tensor{})
 	tap("conv_out", out)
+	if context.kv != nil && context.next != len(context.kv) {
+		n.Failf("unet: %d projected context tensors for %d cross-attentions", len(context.kv), context.next)
+	}
 	return out
 }
 
@@ -233,12 +295,12 @@ func loadTransformer(n *nn.Net, w *weights.Weights, p string, cfg weights.UNetCo
 	return t
 }
 
-func (t transformer) forward(n *nn.Net, x, context nn.Tensor) nn.Tensor {
+func (t transformer) forward(n *nn.Net, x nn.Tensor, context *Context) nn.Tensor {
 	hgt, wid := x.Shape[2], x.Shape[3]
 	h := n.Linear(n.GroupNormTokens(x, t.norm, groups, transformerGN), t.linIn, nn.EpilogueNone, nn.Tensor{})
 	for _, b := range t.blocks {
 		h = n.SelfAttention(n.LayerNorm(h, b.norm1, layerNormEps), b.attn1, false, h)
-		h = n.CrossAttention(n.LayerNorm(h, b.norm2, layerNormEps), context, b.attn2, h)
+		h = context.crossAttention(n, n.LayerNorm(h, b.norm2, layerNormEps), b.attn2, h)
 		gated := n.Linear(n.LayerNorm(h, b.norm3, layerNormEps), b.ffIn, nn.EpilogueGEGLU, nn.Tensor{})
 		h = n.Linear(gated, b.ffOut, nn.EpilogueNone, h)
 	}

@@ -62,7 +62,7 @@ func checkGoldens(t *testing.T, cases []struct{ model, golden string }) {
 				x := fixture.Input(t, n, sample, shape...)
 				tIn := fixture.Input(t, n, ts, batch)
 				c := fixture.Input(t, n, ctx, batch, len(ctx)/(batch*width), width)
-				tap("out", u.Forward(n, x, tIn, c, func(name string, x nn.Tensor) { tap("inter."+name, x) }))
+				tap("out", u.Forward(n, x, tIn, TextContext(c), func(name string, x nn.Tensor) { tap("inter."+name, x) }))
 			})
 			require.NoError(t, n.Err())
 			for _, name := range g.Names() {
@@ -79,5 +79,60 @@ func checkGoldens(t *testing.T, cases []struct{ model, golden string }) {
 			}
 			require.True(t, fixture.Close(t, "out", out["out"], fixture.Float32(t, g, "out"), tol), fmt.Sprint(tc))
 		})
+	}
+}
+
+// TestUNetProjectedContext checks that an evaluation from the text's projections,
+// computed beforehand as sampling does, gives the same prediction as one from the text,
+// bit for bit, and that a wrong number of projections is refused.
+func TestUNetProjectedContext(t *testing.T) {
+	d := fixture.Device(t)
+	m := fixture.Model(t, "tiny-sd1")
+	g := fixture.Golden(t, "unet_sd1_b2_t981_1")
+	n := nn.New(d, true)
+	defer n.Close()
+	u := Load(n, m.UNet, m.Config.UNet)
+	require.NoError(t, n.Err())
+	sample, ts := fixture.Float32(t, g, "sample"), fixture.Float32(t, g, "timestep")
+	ctx := fixture.Float32(t, g, "encoder_hidden_states")
+	shape := g.Info("sample").Shape
+	width := m.Config.UNet.CrossAttentionDim
+	ctxShape := []int{shape[0], len(ctx) / (shape[0] * width), width}
+
+	var kvShapes [][]int
+	kv := fixture.Run(t, n, func(tap func(string, nn.Tensor)) {
+		for i, x := range u.ProjectContext(n, fixture.Input(t, n, ctx, ctxShape...)) {
+			kvShapes = append(kvShapes, x.Shape)
+			tap(fmt.Sprint(i), x)
+		}
+	})
+	require.NoError(t, n.Err())
+	require.Len(t, kvShapes, 2*len(u.transformers())*m.Config.UNet.TransformerDepth)
+	eval := func(context func() *Context) []float32 {
+		out := fixture.Run(t, n, func(tap func(string, nn.Tensor)) {
+			tap("out", u.Forward(n, fixture.Input(t, n, sample, shape...), fixture.Input(t, n, ts, len(ts)), context(), nil))
+		})
+		require.NoError(t, n.Err())
+		return out["out"]
+	}
+	fromText := eval(func() *Context { return TextContext(fixture.Input(t, n, ctx, ctxShape...)) })
+	projected := func(n *nn.Net, count int) *Context {
+		var kvs []nn.Tensor
+		for i := range count {
+			j := min(i, len(kvShapes)-1)
+			kvs = append(kvs, fixture.Input(t, n, kv[fmt.Sprint(j)], kvShapes[j]...))
+		}
+		return ProjectedContext(kvs)
+	}
+	require.Equal(t, fromText, eval(func() *Context { return projected(n, len(kvShapes)) }))
+	fixture.Close(t, "out", fromText, fixture.Float32(t, g, "out"), tol)
+
+	for _, extra := range []int{-2, 2} {
+		n := nn.New(d, true)
+		u := Load(n, m.UNet, m.Config.UNet)
+		n.Begin()
+		u.Forward(n, fixture.Input(t, n, sample, shape...), fixture.Input(t, n, ts, len(ts)), projected(n, len(kvShapes)+extra), nil)
+		require.ErrorContains(t, n.Err(), "projected context", "%d projections too many", extra)
+		n.Close()
 	}
 }
