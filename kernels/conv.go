@@ -618,7 +618,7 @@ void cmLoadA(uint m, uint k, out float a[CM_AK]) {
 		}
 	}
 }
-#define CM_B_OFF(r) (min(c0 + r, p.Cout - 1) * ldw)
+#define CM_B_OFF(r) (min(c0 + (r), p.Cout - 1) * ldw)
 #define CM_B_K cmK
 #define CM_B_FAST ((cmK % 8) == 0)
 #define CM_W4 ConvBufW4

@@ -95,12 +95,22 @@ func runWinograd(d *gpu.Device, p kernels.ConvParams, f16 bool, x, w, bias, r []
 func init() {
 	// The transforms on their own against their Go references (WinoInCPU, WinoOutCPU):
 	// odd sizes (tiles over the edge; an odd height with an even width, where the texel
-	// build writes pixel pairs), a chunk of tile rows, bias and residual.
-	type stage struct{ n, h, w, c, r0, rows int }
-	for _, s := range []stage{{1, 5, 7, 8, 0, 3}, {2, 6, 4, 12, 1, 2}, {1, 5, 6, 8, 1, 2}} {
+	// build writes pixel pairs), a chunk of tile rows, with and without bias and residual.
+	type stage struct {
+		n, h, w, c, r0, rows int
+		flags                uint32
+	}
+	br := kernels.ConvBias | kernels.ConvResidual
+	for _, s := range []stage{{1, 5, 7, 8, 0, 3, br}, {2, 6, 4, 12, 1, 2, br}, {1, 5, 6, 8, 1, 2, br}, {1, 4, 6, 8, 0, 2, 0}, {2, 6, 8, 4, 1, 2, kernels.ConvBias}} {
 		name := fmt.Sprintf("%d*%dx%dx%d rows%d+%d", s.n, s.c, s.h, s.w, s.r0, s.rows)
+		if s.flags&kernels.ConvBias != 0 {
+			name += "+b"
+		}
+		if s.flags&kernels.ConvResidual != 0 {
+			name += "+r"
+		}
 		p := kernels.WinoParams{N: uint32(s.n), H: uint32(s.h), W: uint32(s.w), C: uint32(s.c), TilesW: uint32((s.w + 1) / 2),
-			TileRow0: uint32(s.r0), TileRows: uint32(s.rows), Flags: kernels.ConvBias | kernels.ConvResidual}
+			TileRow0: uint32(s.r0), TileRows: uint32(s.rows), Flags: s.flags}
 		t := int(kernels.WinoTiles(&p))
 		for _, in := range []kernels.Spec{kernels.WinoIn, kernels.WinoInTex} {
 			register(Case{Kernel: in.Name, Shape: name, Run: func(d *gpu.Device) (Comparison, error) {

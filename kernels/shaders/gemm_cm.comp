@@ -35,7 +35,7 @@ void cmLoadA(uint m, uint k, out float a[CM_AK]) {
 		a[q] = k + q < p.K ? v : 0.0;
 	}
 }
-#define CM_B_OFF(r) (bz * p.StrideB + (cmPaired ? min(n0 + r % 64, p.N - 1) + (r / 64) * p.N : min(n0 + r, p.N - 1)) * GemmLdB(p))
+#define CM_B_OFF(r) (bz * p.StrideB + (cmPaired ? min(n0 + (r) % 64, p.N - 1) + ((r) / 64) * p.N : min(n0 + (r), p.N - 1)) * GemmLdB(p))
 #define CM_B_K p.K
 #define CM_B_FAST vec
 #define CM_W4 GemmBufB4

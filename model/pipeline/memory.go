@@ -14,11 +14,11 @@ type MemoryPlan struct {
 	UNetArena int64
 	// UNetNaive is what the UNet's activations would take without reuse.
 	UNetNaive int64
-	// UNetContext is the text's keys and values for every cross-attention, projected
+	// UNetText is the text's keys and values for every cross-attention, projected
 	// once per generation and kept beside the UNet's arena while it samples.
-	UNetContext int64
-	VAEArena    int64
-	Peak        int64
+	UNetText int64
+	VAEArena int64
+	Peak     int64
 }
 
 // PlanMemory plans a width×height generation of batch images with guidance, without
@@ -37,13 +37,13 @@ func (p *Pipeline) PlanMemory(width, height, batch int) (MemoryPlan, error) {
 		return mp, err
 	}
 	n.Begin() // a scratch graph: the sizes of the text's projections
-	for _, kv := range p.unet.ProjectContext(n, n.Act(rows, tokenizer.ContextLength, cfg.UNet.CrossAttentionDim)) {
-		mp.UNetContext += kv.Bytes()
+	for _, kv := range p.unet.ProjectText(n, n.Act(rows, tokenizer.ContextLength, cfg.UNet.CrossAttentionDim)) {
+		mp.UNetText += kv.Bytes()
 	}
 	// The UNet planned from the text: its arena then also holds each cross-attention's
 	// keys and values for a while, a little more than sampling's needs.
 	n.Begin()
-	p.unet.Forward(n, n.Act(rows, cfg.UNet.InChannels, h, w), n.Act(rows), unet.TextContext(n.Act(rows, tokenizer.ContextLength, cfg.UNet.CrossAttentionDim)), nil)
+	p.unet.Forward(n, n.Act(rows, cfg.UNet.InChannels, h, w), n.Act(rows), unet.FromText(n.Act(rows, tokenizer.ContextLength, cfg.UNet.CrossAttentionDim)), nil)
 	unet, err := n.Layout()
 	if err != nil {
 		return mp, err
@@ -57,6 +57,6 @@ func (p *Pipeline) PlanMemory(width, height, batch int) (MemoryPlan, error) {
 		return mp, err
 	}
 	mp.TextArena, mp.UNetArena, mp.UNetNaive, mp.VAEArena = textPlan.Size, unet.Size, unet.Naive, vae.Size
-	mp.Peak = mp.Params + max(mp.TextArena, mp.UNetArena+mp.UNetContext, mp.VAEArena)
+	mp.Peak = mp.Params + max(mp.TextArena, mp.UNetArena+mp.UNetText, mp.VAEArena)
 	return mp, nil
 }

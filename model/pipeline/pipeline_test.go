@@ -150,3 +150,27 @@ func goldenImage(t *testing.T, bytes func(string) ([]byte, error), w, h int) *im
 	}
 	return img
 }
+
+// TestPlanMemory checks the plan of a generation: the peak is the parameters plus the
+// largest phase, the UNet's counting the text's keys and values it keeps (2 guidance
+// rows × 77 tokens × the channels of every cross-attention, fp32).
+func TestPlanMemory(t *testing.T) {
+	p := loadFixturePipeline(t, "tiny-sd1")
+	mp, err := p.PlanMemory(64, 64, 1)
+	require.NoError(t, err)
+	cfg := p.Model.Config.UNet
+	ch := cfg.BlockOutChannels
+	channels := ch[len(ch)-1] // the mid block
+	for i, c := range ch {
+		if cfg.DownAttention[i] {
+			channels += cfg.LayersPerBlock * c
+		}
+		if cfg.UpAttention[i] {
+			channels += (cfg.LayersPerBlock + 1) * ch[len(ch)-1-i]
+		}
+	}
+	require.Equal(t, int64(2*2*77*4*channels*cfg.TransformerDepth), mp.UNetText)
+	require.Positive(t, mp.UNetArena)
+	require.Positive(t, mp.VAEArena)
+	require.Equal(t, mp.Params+max(mp.TextArena, mp.UNetArena+mp.UNetText, mp.VAEArena), mp.Peak)
+}

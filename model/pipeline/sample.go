@@ -138,7 +138,7 @@ func (g *generation) newUNetRun(plan *sampler.Plan, text *gpu.Tensor, ctxLen int
 	n := p.params
 	n.Begin()
 	width := p.Model.Config.UNet.CrossAttentionDim
-	kv := p.unet.ProjectContext(n, n.External(text, u.rows, ctxLen, width))
+	kv := p.unet.ProjectText(n, n.External(text, u.rows, ctxLen, width))
 	kvt := make([]*gpu.Tensor, len(kv))
 	for i, t := range kv {
 		if kvt[i], err = alloc(t.Numel()); err != nil {
@@ -156,7 +156,7 @@ func (g *generation) newUNetRun(plan *sampler.Plan, text *gpu.Tensor, ctxLen int
 	for i, t := range kv {
 		kv[i] = n.External(kvt[i], t.Shape...)
 	}
-	y := p.unet.Forward(n, n.External(in, u.rows, cin, g.h, g.w), n.External(u.times, u.rows), unet.ProjectedContext(kv), nil)
+	y := p.unet.Forward(n, n.External(in, u.rows, cin, g.h, g.w), n.External(u.times, u.rows), unet.FromProjections(kv), nil)
 	n.Output(y, out)
 	if u.unet, err = n.Compile(g.r.Profile); err != nil {
 		u.close()

@@ -97,26 +97,29 @@ func Load(n *nn.Net, w *weights.Weights, cfg weights.UNetConfig) *UNet {
 	return u
 }
 
-// Context is the text conditioning of an evaluation: the encoded text [B, T,
-// CrossAttentionDim] (TextContext), or every cross-attention's keys and values
-// projected from it beforehand (ProjectContext, ProjectedContext). A sampling loop's
-// text does not change between steps, so it projects once instead of at every step.
-type Context struct {
-	text nn.Tensor
-	kv   []nn.Tensor // keys and values of each cross-attention, in evaluation order
-	next int         // the next pair of kv an evaluation takes
+// Conditioning is what an evaluation's cross-attentions attend to: the encoded text
+// [B, T, CrossAttentionDim] (FromText), or every cross-attention's keys and values
+// projected from it beforehand (ProjectText, FromProjections). A sampling loop's text
+// does not change between steps, so it projects once instead of at every step.
+type Conditioning struct {
+	text      nn.Tensor
+	kv        []nn.Tensor // FromProjections: keys and values of each cross-attention, in evaluation order
+	projected bool
+	next      int // the next pair of kv an evaluation takes
 }
 
-// TextContext conditions on the encoded text t [B, T, CrossAttentionDim].
-func TextContext(t nn.Tensor) *Context { return &Context{text: t} }
+// FromText conditions on the encoded text t [B, T, CrossAttentionDim].
+func FromText(t nn.Tensor) *Conditioning { return &Conditioning{text: t} }
 
-// ProjectedContext conditions on the keys and values ProjectContext made, in its order.
-func ProjectedContext(kv []nn.Tensor) *Context { return &Context{kv: kv} }
+// FromProjections conditions on the keys and values ProjectText made, in its order.
+func FromProjections(kv []nn.Tensor) *Conditioning {
+	return &Conditioning{kv: kv, projected: true}
+}
 
-// ProjectContext records the projection of text [B, T, CrossAttentionDim] into the keys
-// and values of every cross-attention ([B, T, C] each), in the order ProjectedContext
+// ProjectText records the projection of text [B, T, CrossAttentionDim] into the keys
+// and values of every cross-attention ([B, T, C] each), in the order FromProjections
 // takes them.
-func (u *UNet) ProjectContext(n *nn.Net, text nn.Tensor) []nn.Tensor {
+func (u *UNet) ProjectText(n *nn.Net, text nn.Tensor) []nn.Tensor {
 	var kv []nn.Tensor
 	for _, t := range u.transformers() {
 		for _, b := range t.blocks {
@@ -142,12 +145,12 @@ func (u *UNet) transformers() []transformer {
 
 // crossAttention is the cross-attention of the next transformer block in evaluation
 // order: from the text, or from the block's projected keys and values.
-func (c *Context) crossAttention(n *nn.Net, x nn.Tensor, a nn.Attention, res nn.Tensor) nn.Tensor {
-	if c.kv == nil {
+func (c *Conditioning) crossAttention(n *nn.Net, x nn.Tensor, a nn.Attention, res nn.Tensor) nn.Tensor {
+	if !c.projected {
 		return n.CrossAttention(x, c.text, a, res)
 	}
 	if c.next+1 >= len(c.kv) {
-		n.Failf("unet: %d projected context tensors for more cross-attentions", len(c.kv))
+		n.Failf("unet: %d projected text tensors for more than %d cross-attentions", len(c.kv), len(c.kv)/2)
 		return nn.Tensor{}
 	}
 	k, v := c.kv[c.next], c.kv[c.next+1]
@@ -156,14 +159,19 @@ func (c *Context) crossAttention(n *nn.Net, x nn.Tensor, a nn.Attention, res nn.
 }
 
 // Forward records one evaluation: sample [B, Cin, h, w], timesteps [B] (fp32) and the
-// text conditioning give the prediction [B, 4, h, w]. Every intermediate named like
+// text conditioning (reusable: each evaluation takes its projections from the first)
+// give the prediction [B, 4, h, w]. Every intermediate named like
 // diffusers' modules is passed to tap (if not nil), so tests can compare them with
 // reference activations.
-func (u *UNet) Forward(n *nn.Net, sample, timesteps nn.Tensor, context *Context, tap func(name string, t nn.Tensor)) nn.Tensor {
+func (u *UNet) Forward(n *nn.Net, sample, timesteps nn.Tensor, cond *Conditioning, tap func(name string, t nn.Tensor)) nn.Tensor {
 	if tap == nil {
 		tap = func(string, nn.Tensor) {}
 	}
-	context.next = 0
+	if cond == nil {
+		n.Failf("unet: an evaluation without text conditioning")
+		return nn.Tensor{}
+	}
+	cond.next = 0
 	tProj := n.TimestepEmbedding(timesteps, u.timeIn)
 	tap("time_proj", tProj)
 	emb := n.Linear(n.Linear(tProj, u.time1, nn.EpilogueSiLU, nn.Tensor{}), u.time2, nn.EpilogueNone, nn.Tensor{})
@@ -178,7 +186,7 @@ func (u *UNet) Forward(n *nn.Net, sample, timesteps nn.Tensor, context *Context,
 			h = r.forward(n, h, embAct)
 			tap(fmt.Sprintf("down_blocks.%d.resnets.%d", i, j), h)
 			if len(b.attentions) > 0 {
-				h = b.attentions[j].forward(n, h, context)
+				h = b.attentions[j].forward(n, h, cond)
 				tap(fmt.Sprintf("down_blocks.%d.attentions.%d", i, j), h)
 			}
 			skips = append(skips, h)
@@ -190,7 +198,7 @@ func (u *UNet) Forward(n *nn.Net, sample, timesteps nn.Tensor, context *Context,
 		tap(fmt.Sprintf("down_blocks.%d.hidden", i), h)
 	}
 	h = u.mid.res1.forward(n, h, embAct)
-	h = u.mid.attn.forward(n, h, context)
+	h = u.mid.attn.forward(n, h, cond)
 	h = u.mid.res2.forward(n, h, embAct)
 	tap("mid_block", h)
 	for i, b := range u.up {
@@ -199,7 +207,7 @@ func (u *UNet) Forward(n *nn.Net, sample, timesteps nn.Tensor, context *Context,
 			skips = skips[:len(skips)-1]
 			h = r.forward(n, n.Concat(h, skip), embAct)
 			if len(b.attentions) > 0 {
-				h = b.attentions[j].forward(n, h, context)
+				h = b.attentions[j].forward(n, h, cond)
 			}
 		}
 		if b.upsample != nil {
@@ -214,8 +222,8 @@ func (u *UNet) Forward(n *nn.Net, sample, timesteps nn.Tensor, context *Context,
 	tap("conv_act", h)
 	out := n.Conv2d(h, u.convOut, nn.Tensor{})
 	tap("conv_out", out)
-	if context.kv != nil && context.next != len(context.kv) {
-		n.Failf("unet: %d projected context tensors for %d cross-attentions", len(context.kv), context.next)
+	if cond.projected && cond.next != len(cond.kv) {
+		n.Failf("unet: %d projected text tensors for %d cross-attentions", len(cond.kv), cond.next/2)
 	}
 	return out
 }
@@ -295,12 +303,12 @@ func loadTransformer(n *nn.Net, w *weights.Weights, p string, cfg weights.UNetCo
 	return t
 }
 
-func (t transformer) forward(n *nn.Net, x nn.Tensor, context *Context) nn.Tensor {
+func (t transformer) forward(n *nn.Net, x nn.Tensor, cond *Conditioning) nn.Tensor {
 	hgt, wid := x.Shape[2], x.Shape[3]
 	h := n.Linear(n.GroupNormTokens(x, t.norm, groups, transformerGN), t.linIn, nn.EpilogueNone, nn.Tensor{})
 	for _, b := range t.blocks {
 		h = n.SelfAttention(n.LayerNorm(h, b.norm1, layerNormEps), b.attn1, false, h)
-		h = context.crossAttention(n, n.LayerNorm(h, b.norm2, layerNormEps), b.attn2, h)
+		h = cond.crossAttention(n, n.LayerNorm(h, b.norm2, layerNormEps), b.attn2, h)
 		gated := n.Linear(n.LayerNorm(h, b.norm3, layerNormEps), b.ffIn, nn.EpilogueGEGLU, nn.Tensor{})
 		h = n.Linear(gated, b.ffOut, nn.EpilogueNone, h)
 	}

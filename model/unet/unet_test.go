@@ -62,7 +62,7 @@ func checkGoldens(t *testing.T, cases []struct{ model, golden string }) {
 				x := fixture.Input(t, n, sample, shape...)
 				tIn := fixture.Input(t, n, ts, batch)
 				c := fixture.Input(t, n, ctx, batch, len(ctx)/(batch*width), width)
-				tap("out", u.Forward(n, x, tIn, TextContext(c), func(name string, x nn.Tensor) { tap("inter."+name, x) }))
+				tap("out", u.Forward(n, x, tIn, FromText(c), func(name string, x nn.Tensor) { tap("inter."+name, x) }))
 			})
 			require.NoError(t, n.Err())
 			for _, name := range g.Names() {
@@ -82,10 +82,11 @@ func checkGoldens(t *testing.T, cases []struct{ model, golden string }) {
 	}
 }
 
-// TestUNetProjectedContext checks that an evaluation from the text's projections,
-// computed beforehand as sampling does, gives the same prediction as one from the text,
-// bit for bit, and that a wrong number of projections is refused.
-func TestUNetProjectedContext(t *testing.T) {
+// TestUNetFromProjections checks that evaluations from the text's projections, computed
+// beforehand as sampling does, give the same prediction as one from the text, bit for
+// bit, also when two evaluations share one Conditioning, and that a wrong number of
+// projections, or none, is refused.
+func TestUNetFromProjections(t *testing.T) {
 	d := fixture.Device(t)
 	m := fixture.Model(t, "tiny-sd1")
 	g := fixture.Golden(t, "unet_sd1_b2_t981_1")
@@ -101,38 +102,54 @@ func TestUNetProjectedContext(t *testing.T) {
 
 	var kvShapes [][]int
 	kv := fixture.Run(t, n, func(tap func(string, nn.Tensor)) {
-		for i, x := range u.ProjectContext(n, fixture.Input(t, n, ctx, ctxShape...)) {
+		for i, x := range u.ProjectText(n, fixture.Input(t, n, ctx, ctxShape...)) {
 			kvShapes = append(kvShapes, x.Shape)
 			tap(fmt.Sprint(i), x)
 		}
 	})
 	require.NoError(t, n.Err())
 	require.Len(t, kvShapes, 2*len(u.transformers())*m.Config.UNet.TransformerDepth)
-	eval := func(context func() *Context) []float32 {
+	eval := func(context func() *Conditioning) []float32 {
 		out := fixture.Run(t, n, func(tap func(string, nn.Tensor)) {
 			tap("out", u.Forward(n, fixture.Input(t, n, sample, shape...), fixture.Input(t, n, ts, len(ts)), context(), nil))
 		})
 		require.NoError(t, n.Err())
 		return out["out"]
 	}
-	fromText := eval(func() *Context { return TextContext(fixture.Input(t, n, ctx, ctxShape...)) })
-	projected := func(n *nn.Net, count int) *Context {
+	fromText := eval(func() *Conditioning { return FromText(fixture.Input(t, n, ctx, ctxShape...)) })
+	projected := func(n *nn.Net, count int) *Conditioning {
 		var kvs []nn.Tensor
 		for i := range count {
 			j := min(i, len(kvShapes)-1)
 			kvs = append(kvs, fixture.Input(t, n, kv[fmt.Sprint(j)], kvShapes[j]...))
 		}
-		return ProjectedContext(kvs)
+		return FromProjections(kvs)
 	}
-	require.Equal(t, fromText, eval(func() *Context { return projected(n, len(kvShapes)) }))
+	require.Equal(t, fromText, eval(func() *Conditioning { return projected(n, len(kvShapes)) }))
 	fixture.Close(t, "out", fromText, fixture.Float32(t, g, "out"), tol)
+	twice := fixture.Run(t, n, func(tap func(string, nn.Tensor)) {
+		c := projected(n, len(kvShapes))
+		x, tIn := fixture.Input(t, n, sample, shape...), fixture.Input(t, n, ts, len(ts))
+		tap("a", u.Forward(n, x, tIn, c, nil))
+		tap("b", u.Forward(n, x, tIn, c, nil))
+	})
+	require.NoError(t, n.Err())
+	require.Equal(t, fromText, twice["a"])
+	require.Equal(t, fromText, twice["b"])
 
-	for _, extra := range []int{-2, 2} {
+	for _, c := range []struct {
+		extra int // projections beyond the right count; -1: no conditioning
+		err   string
+	}{{-2, "projected text tensors for more than"}, {2, "projected text tensors for"}, {-1, "without text conditioning"}} {
 		n := nn.New(d, true)
 		u := Load(n, m.UNet, m.Config.UNet)
 		n.Begin()
-		u.Forward(n, fixture.Input(t, n, sample, shape...), fixture.Input(t, n, ts, len(ts)), projected(n, len(kvShapes)+extra), nil)
-		require.ErrorContains(t, n.Err(), "projected context", "%d projections too many", extra)
+		var cond *Conditioning
+		if c.extra != -1 {
+			cond = projected(n, len(kvShapes)+c.extra)
+		}
+		u.Forward(n, fixture.Input(t, n, sample, shape...), fixture.Input(t, n, ts, len(ts)), cond, nil)
+		require.ErrorContains(t, n.Err(), c.err, "%d projections too many", c.extra)
 		n.Close()
 	}
 }
