@@ -231,7 +231,7 @@ func (r *Report) Table() string {
 	mib := func(v int64) float64 { return float64(v) / (1 << 20) }
 	for _, size := range sortedKeys(r.Plans) {
 		m := r.Plans[size]
-		fmt.Fprintf(&b, "\nplanned device memory at %d px: parameters %.0f MiB + activations %.0f MiB = %.0f MiB (UNet arena %.0f MiB, %.0f MiB without reuse, + %.0f MiB of projected text; VAE %.0f MiB; text %.0f MiB)\n",
+		fmt.Fprintf(&b, "\nplanned device memory at %d px: parameters %.0f MiB + activations %.0f MiB = %.0f MiB (UNet arena %.0f MiB, %.0f MiB without reuse, with %.0f MiB of projected text; VAE %.0f MiB; text %.0f MiB)\n",
 			size, mib(m.Params), mib(m.Peak-m.Params), mib(m.Peak), mib(m.UNetArena), mib(m.UNetNaive), mib(m.UNetText), mib(m.VAEArena), mib(m.TextArena))
 	}
 	fmt.Fprintf(&b, "\npeak device memory %.0f MiB, peak host RSS %.0f MiB\n", mib(r.PeakDeviceBytes), mib(r.PeakRSSBytes))

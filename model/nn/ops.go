@@ -381,12 +381,8 @@ func (n *Net) winograd(p kernels.ConvParams, in Tensor, c Conv, bias, r, y Tenso
 // SelfAttention returns out(attention(q(x), k(x), v(x))) + res over tokens x [B, T, C]
 // (causal: each token sees itself and earlier ones).
 func (n *Net) SelfAttention(x Tensor, a Attention, causal bool, res Tensor) Tensor {
-	return n.attention(x, x, a, causal, res)
-}
-
-// CrossAttention returns out(attention(q(x), k(ctx), v(ctx))) + res.
-func (n *Net) CrossAttention(x, ctx Tensor, a Attention, res Tensor) Tensor {
-	return n.attention(x, ctx, a, false, res)
+	k, v := n.ProjectKV(x, a)
+	return n.attend(x, k, v, a, causal, res)
 }
 
 // ProjectKV returns a's keys k(ctx) and values v(ctx) [B, T, C], for CrossAttentionKV:
@@ -395,15 +391,10 @@ func (n *Net) ProjectKV(ctx Tensor, a Attention) (k, v Tensor) {
 	return n.Linear(ctx, a.K, EpilogueNone, Tensor{}), n.Linear(ctx, a.V, EpilogueNone, Tensor{})
 }
 
-// CrossAttentionKV is CrossAttention with the keys and values already projected
-// (ProjectKV).
+// CrossAttentionKV returns out(attention(q(x), k, v)) + res for a context's keys and
+// values projected by ProjectKV.
 func (n *Net) CrossAttentionKV(x, k, v Tensor, a Attention, res Tensor) Tensor {
 	return n.attend(x, k, v, a, false, res)
-}
-
-func (n *Net) attention(x, ctx Tensor, a Attention, causal bool, res Tensor) Tensor {
-	k, v := n.ProjectKV(ctx, a)
-	return n.attend(x, k, v, a, causal, res)
 }
 
 // attend returns out(attention(q(x), k, v)) + res.

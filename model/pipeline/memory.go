@@ -14,8 +14,9 @@ type MemoryPlan struct {
 	UNetArena int64
 	// UNetNaive is what the UNet's activations would take without reuse.
 	UNetNaive int64
-	// UNetText is the text's keys and values for every cross-attention, projected
-	// once per generation and kept beside the UNet's arena while it samples.
+	// UNetText is the part of UNetArena that holds the text's keys and values for every
+	// cross-attention: sampling projects them once per generation and keeps them beside
+	// its arena instead.
 	UNetText int64
 	VAEArena int64
 	Peak     int64
@@ -36,15 +37,15 @@ func (p *Pipeline) PlanMemory(width, height, batch int) (MemoryPlan, error) {
 	if err != nil {
 		return mp, err
 	}
-	n.Begin() // a scratch graph: the sizes of the text's projections
-	for _, kv := range p.unet.ProjectText(n, n.Act(rows, tokenizer.ContextLength, cfg.UNet.CrossAttentionDim)) {
-		mp.UNetText += kv.Bytes()
-	}
-	// The UNet planned from the text: its arena then also holds each cross-attention's
-	// keys and values for a while, a little more than sampling's needs.
+	// The UNet with the text's projections made in its graph: they stay live until the
+	// last cross-attention, about as long as sampling keeps them outside its arena.
 	n.Begin()
-	p.unet.Forward(n, n.Act(rows, cfg.UNet.InChannels, h, w), n.Act(rows), unet.FromText(n.Act(rows, tokenizer.ContextLength, cfg.UNet.CrossAttentionDim)), nil)
-	unet, err := n.Layout()
+	kv := p.unet.ProjectText(n, n.Act(rows, tokenizer.ContextLength, cfg.UNet.CrossAttentionDim))
+	for _, t := range kv {
+		mp.UNetText += t.Bytes()
+	}
+	p.unet.Forward(n, n.Act(rows, cfg.UNet.InChannels, h, w), n.Act(rows), unet.FromProjections(kv), nil)
+	unetPlan, err := n.Layout()
 	if err != nil {
 		return mp, err
 	}
@@ -56,7 +57,7 @@ func (p *Pipeline) PlanMemory(width, height, batch int) (MemoryPlan, error) {
 	if err != nil {
 		return mp, err
 	}
-	mp.TextArena, mp.UNetArena, mp.UNetNaive, mp.VAEArena = textPlan.Size, unet.Size, unet.Naive, vae.Size
-	mp.Peak = mp.Params + max(mp.TextArena, mp.UNetArena+mp.UNetText, mp.VAEArena)
+	mp.TextArena, mp.UNetArena, mp.UNetNaive, mp.VAEArena = textPlan.Size, unetPlan.Size, unetPlan.Naive, vae.Size
+	mp.Peak = mp.Params + max(mp.TextArena, mp.UNetArena, mp.VAEArena)
 	return mp, nil
 }

@@ -97,23 +97,23 @@ func Load(n *nn.Net, w *weights.Weights, cfg weights.UNetConfig) *UNet {
 	return u
 }
 
-// Conditioning is what an evaluation's cross-attentions attend to: the encoded text
-// [B, T, CrossAttentionDim] (FromText), or every cross-attention's keys and values
-// projected from it beforehand (ProjectText, FromProjections). A sampling loop's text
-// does not change between steps, so it projects once instead of at every step.
+// Conditioning is what an evaluation's cross-attentions attend to: every
+// cross-attention's keys and values, projected from the encoded text (ProjectText). A
+// sampling loop's text does not change between steps, so it projects once, in a graph
+// of its own, and conditions every step's evaluation on the results
+// (FromProjections); FromText projects within the evaluation's graph.
 type Conditioning struct {
-	text      nn.Tensor
-	kv        []nn.Tensor // FromProjections: keys and values of each cross-attention, in evaluation order
-	projected bool
-	next      int // the next pair of kv an evaluation takes
+	kv   []nn.Tensor // keys and values of each cross-attention, in evaluation order
+	next int         // the next pair of kv an evaluation takes
 }
 
-// FromText conditions on the encoded text t [B, T, CrossAttentionDim].
-func FromText(t nn.Tensor) *Conditioning { return &Conditioning{text: t} }
-
 // FromProjections conditions on the keys and values ProjectText made, in its order.
-func FromProjections(kv []nn.Tensor) *Conditioning {
-	return &Conditioning{kv: kv, projected: true}
+func FromProjections(kv []nn.Tensor) *Conditioning { return &Conditioning{kv: kv} }
+
+// FromText records the projections of text [B, T, CrossAttentionDim] in n's graph and
+// conditions on them.
+func (u *UNet) FromText(n *nn.Net, text nn.Tensor) *Conditioning {
+	return FromProjections(u.ProjectText(n, text))
 }
 
 // ProjectText records the projection of text [B, T, CrossAttentionDim] into the keys
@@ -144,11 +144,8 @@ func (u *UNet) transformers() []transformer {
 }
 
 // crossAttention is the cross-attention of the next transformer block in evaluation
-// order: from the text, or from the block's projected keys and values.
+// order, from its projected keys and values.
 func (c *Conditioning) crossAttention(n *nn.Net, x nn.Tensor, a nn.Attention, res nn.Tensor) nn.Tensor {
-	if !c.projected {
-		return n.CrossAttention(x, c.text, a, res)
-	}
 	if c.next+1 >= len(c.kv) {
 		n.Failf("unet: %d projected text tensors for more than %d cross-attentions", len(c.kv), len(c.kv)/2)
 		return nn.Tensor{}
@@ -222,7 +219,7 @@ func (u *UNet) Forward(n *nn.Net, sample, timesteps nn.Tensor, cond *Conditionin
 	tap("conv_act", h)
 	out := n.Conv2d(h, u.convOut, nn.Tensor{})
 	tap("conv_out", out)
-	if cond.projected && cond.next != len(cond.kv) {
+	if cond.next != len(cond.kv) {
 		n.Failf("unet: %d projected text tensors for %d cross-attentions", len(cond.kv), cond.next/2)
 	}
 	return out

@@ -62,7 +62,7 @@ func checkGoldens(t *testing.T, cases []struct{ model, golden string }) {
 				x := fixture.Input(t, n, sample, shape...)
 				tIn := fixture.Input(t, n, ts, batch)
 				c := fixture.Input(t, n, ctx, batch, len(ctx)/(batch*width), width)
-				tap("out", u.Forward(n, x, tIn, FromText(c), func(name string, x nn.Tensor) { tap("inter."+name, x) }))
+				tap("out", u.Forward(n, x, tIn, u.FromText(n, c), func(name string, x nn.Tensor) { tap("inter."+name, x) }))
 			})
 			require.NoError(t, n.Err())
 			for _, name := range g.Names() {
@@ -116,7 +116,7 @@ func TestUNetFromProjections(t *testing.T) {
 		require.NoError(t, n.Err())
 		return out["out"]
 	}
-	fromText := eval(func() *Conditioning { return FromText(fixture.Input(t, n, ctx, ctxShape...)) })
+	fromText := eval(func() *Conditioning { return u.FromText(n, fixture.Input(t, n, ctx, ctxShape...)) })
 	projected := func(n *nn.Net, count int) *Conditioning {
 		var kvs []nn.Tensor
 		for i := range count {
