@@ -1,10 +1,13 @@
 package gpu
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/rand"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -95,6 +98,45 @@ func TestAllocFreeReuse(t *testing.T) {
 	_, err = dev.Alloc(0)
 	require.Error(t, err)
 	require.Error(t, a.Write(0, []byte{1}), "write after free")
+}
+
+// TestFreeReleasesHostMemory checks that on a CPU device a freed tensor's pages leave the
+// process's resident memory, and that its memory can be used again.
+func TestFreeReleasesHostMemory(t *testing.T) {
+	if dev.Info.Type != CPU {
+		t.Skip("device memory is not host memory")
+	}
+	const size = 32 << 20
+	a, err := dev.Alloc(size)
+	require.NoError(t, err)
+	require.NoError(t, a.Write(0, bytes.Repeat([]byte{1}, size)))
+	held := residentBytes(t)
+	a.Free()
+	released := held - residentBytes(t)
+	require.Greater(t, released, int64(size*3/4), "resident bytes released by Free")
+	b, err := dev.Alloc(size)
+	require.NoError(t, err)
+	defer b.Free()
+	want := bytes.Repeat([]byte{2}, size)
+	require.NoError(t, b.Write(0, want))
+	got := make([]byte, size)
+	require.NoError(t, b.Read(0, got))
+	require.True(t, bytes.Equal(want, got), "reused memory holds what was written")
+}
+
+// residentBytes reads the process's resident set size (Linux).
+func residentBytes(t *testing.T) int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
+			require.NoError(t, err)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmRSS in /proc/self/status")
+	return 0
 }
 
 func TestRoundTripOddSizes(t *testing.T) {

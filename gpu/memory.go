@@ -3,7 +3,9 @@ package gpu
 import (
 	"encoding/binary"
 	"fmt"
+	"os"
 	"sort"
+	"syscall"
 	"unsafe"
 
 	vk "github.com/goki/vulkan"
@@ -162,6 +164,35 @@ func (a *allocator) tensor(b *block, off, size, reserved int64) *Tensor {
 	return &Tensor{d: a.d, b: b, off: off, size: size, reserved: reserved}
 }
 
+// releaseMin is the smallest freed span whose pages releasePages hands back: below it
+// the system call costs more than the memory is worth.
+const releaseMin = 1 << 20
+
+// releasePages hands the whole pages of a freed span back to the operating system on
+// CPU devices, whose device memory is the process's own (lavapipe: a memfd mapping), so
+// that freed parameters and arenas leave the host's memory instead of staying resident
+// until the device closes. A freed span's contents are undefined, and the pages read
+// as zeros when the span is used again. Elsewhere, and when the kernel refuses, it
+// does nothing: the memory stays reserved for reuse, as on GPUs.
+func (a *allocator) releasePages(b *block, s span) {
+	if a.d.Info.Type != CPU || b.mapped == nil || s.size < releaseMin {
+		return
+	}
+	page := int64(os.Getpagesize())
+	base := int64(uintptr(unsafe.Pointer(unsafe.SliceData(b.mapped))))
+	start := (base + s.off + page - 1) / page * page
+	end := (base + s.off + s.size) / page * page
+	if end <= start {
+		return
+	}
+	pages := b.mapped[start-base : end-base]
+	// MADV_REMOVE frees the backing of shared (memfd) memory; MADV_DONTNEED that of
+	// private anonymous memory, where MADV_REMOVE fails.
+	if syscall.Madvise(pages, syscall.MADV_REMOVE) != nil {
+		syscall.Madvise(pages, syscall.MADV_DONTNEED)
+	}
+}
+
 // take reserves need bytes (first fit) and returns their offset.
 func (b *block) take(need int64) (int64, bool) {
 	for i, s := range b.free {
@@ -219,6 +250,7 @@ func (t *Tensor) Free() {
 	defer d.mu.Unlock()
 	t.b.give(span{t.off, t.reserved})
 	d.mem.live -= t.reserved
+	d.mem.releasePages(t.b, span{t.off, t.reserved})
 	t.b = nil
 }
 
