@@ -59,6 +59,21 @@ type Report struct {
 	// Plans is the planner's device memory per size (batch 1 with guidance).
 	Plans           map[int]pipeline.MemoryPlan
 	PeakDeviceBytes int64
+	// PeakRSSBytes is the process's peak host RSS with the pipeline resident (all
+	// three networks uploaded once, as a server or a batch keeps them).
+	PeakRSSBytes int64
+	// OneShot is, per size, a one-step txt2img run as `sdgo generate` makes one
+	// (pipeline.Options.FreeAfterUse: each network uploaded when needed, freed after),
+	// measured after the resident pipeline is closed; zero values where the host
+	// cannot reset its RSS peak (Linux's clear_refs).
+	OneShot map[int]OneShot
+}
+
+// OneShot is a one-generation run of a fresh pipeline: its wall time (uploads
+// included) and its peaks.
+type OneShot struct {
+	Wall            time.Duration
+	PeakDeviceBytes int64
 	PeakRSSBytes    int64
 }
 
@@ -113,40 +128,87 @@ func Run(o Options) (*Report, error) {
 	}
 	defer d.Close()
 	r := &Report{Device: d.Info.Name, Driver: d.Info.Driver, Date: time.Now().UTC().Format(time.RFC3339), Checkpoint: path,
-		UNetKernels: map[int][]gpu.KernelTime{}, DecodeKernels: map[int][]gpu.KernelTime{}, UNetHostPerCall: map[int]time.Duration{}, Plans: map[int]pipeline.MemoryPlan{}}
+		UNetKernels: map[int][]gpu.KernelTime{}, DecodeKernels: map[int][]gpu.KernelTime{}, UNetHostPerCall: map[int]time.Duration{}, Plans: map[int]pipeline.MemoryPlan{}, OneShot: map[int]OneShot{}}
+	if err := o.measureResident(d, path, r); err != nil {
+		return nil, err
+	}
+	r.PeakDeviceBytes = d.Memory().Peak
+	r.PeakRSSBytes = peakRSS()
+	if o.PlanOnly {
+		return r, nil
+	}
+	for _, size := range o.Sizes {
+		if !resetPeakRSS() {
+			break
+		}
+		if r.OneShot[size], err = o.measureOneShot(d, path, size); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// measureResident loads the pipeline once and measures every size on it.
+func (o *Options) measureResident(d *gpu.Device, path string, r *Report) error {
 	began := time.Now()
 	p, err := pipeline.Load(d, path, pipeline.Options{Options: weights.Options{Config: o.Config}})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer p.Close()
 	r.Load = time.Since(began)
 	o.logf("loaded %s in %.1f s on %s", filepath.Base(path), r.Load.Seconds(), d.Info.Name)
 	sched, err := p.SchedulerConfig()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, size := range o.Sizes {
 		if r.Plans[size], err = p.PlanMemory(size, size, 1); err != nil {
-			return nil, err
+			return err
 		}
 		if o.PlanOnly {
 			continue
 		}
 		if err := o.measureSize(p, sched, size, r); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	r.PeakDeviceBytes = d.Memory().Peak
-	r.PeakRSSBytes = peakRSS()
-	return r, nil
+	return nil
+}
+
+// measureOneShot loads a pipeline that uploads each network only while a generation
+// needs it, and runs one 1-step txt2img generation on it.
+func (o *Options) measureOneShot(d *gpu.Device, path string, size int) (OneShot, error) {
+	began := time.Now()
+	d.ResetPeak()
+	p, err := pipeline.Load(d, path, pipeline.Options{Options: weights.Options{Config: o.Config}, FreeAfterUse: true})
+	if err != nil {
+		return OneShot{}, err
+	}
+	defer p.Close()
+	sched, err := p.SchedulerConfig()
+	if err != nil {
+		return OneShot{}, err
+	}
+	req := benchRequest(size, sched)
+	if _, err := p.Generate(context.Background(), req); err != nil {
+		return OneShot{}, fmt.Errorf("%d px one-shot: %w", size, err)
+	}
+	s := OneShot{Wall: time.Since(began), PeakDeviceBytes: d.Memory().Peak, PeakRSSBytes: peakRSS()}
+	o.logf("%d px one-shot generation: %.1f s, peak device memory %d MiB, peak RSS %d MiB", size, s.Wall.Seconds(), s.PeakDeviceBytes>>20, s.PeakRSSBytes>>20)
+	return s, nil
+}
+
+// benchRequest is the txt2img request every measurement runs (one step, guidance).
+func benchRequest(size int, sched sampler.Config) pipeline.Request {
+	return pipeline.Request{Prompts: []string{"a photograph of an astronaut riding a horse"}, Negatives: []string{"blurry"},
+		Width: size, Height: size, Steps: 1, CFGScale: 7, Seed: 1, Sampler: "euler", Scheduler: sched}
 }
 
 // measureSize runs txt2img at one size: a 1-step run (first: JIT), a profiled 1-step
 // run (per-kernel times) and a Steps-step run (warm stage times).
 func (o *Options) measureSize(p *pipeline.Pipeline, sched sampler.Config, size int, r *Report) error {
-	req := pipeline.Request{Prompts: []string{"a photograph of an astronaut riding a horse"}, Negatives: []string{"blurry"},
-		Width: size, Height: size, Steps: 1, CFGScale: 7, Seed: 1, Sampler: "euler", Scheduler: sched}
+	req := benchRequest(size, sched)
 	run := func(steps int, profile bool) (*pipeline.Result, error) {
 		req.Steps, req.Profile = steps, profile
 		res, err := p.Generate(context.Background(), req)
@@ -202,6 +264,12 @@ func peakRSS() int64 {
 	return 0
 }
 
+// resetPeakRSS sets the process's peak RSS to its current RSS (Linux's clear_refs) and
+// reports whether it could.
+func resetPeakRSS() bool {
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
 // Table formats the report for people.
 func (r *Report) Table() string {
 	var b strings.Builder
@@ -234,7 +302,12 @@ func (r *Report) Table() string {
 		fmt.Fprintf(&b, "\nplanned device memory at %d px: parameters %.0f MiB + activations %.0f MiB = %.0f MiB (UNet arena %.0f MiB, %.0f MiB without reuse, with %.0f MiB of projected text; VAE %.0f MiB; text %.0f MiB)\n",
 			size, mib(m.Params), mib(m.Peak-m.Params), mib(m.Peak), mib(m.UNetArena), mib(m.UNetNaive), mib(m.UNetText), mib(m.VAEArena), mib(m.TextArena))
 	}
-	fmt.Fprintf(&b, "\npeak device memory %.0f MiB, peak host RSS %.0f MiB\n", mib(r.PeakDeviceBytes), mib(r.PeakRSSBytes))
+	fmt.Fprintf(&b, "\npeak device memory %.0f MiB, peak host RSS %.0f MiB (pipeline resident)\n", mib(r.PeakDeviceBytes), mib(r.PeakRSSBytes))
+	for _, size := range sortedKeys(r.OneShot) {
+		s := r.OneShot[size]
+		fmt.Fprintf(&b, "one-shot 1-step txt2img at %d px (networks uploaded when needed, as `sdgo generate`): %.1f s, peak device memory %.0f MiB, peak host RSS %.0f MiB\n",
+			size, s.Wall.Seconds(), mib(s.PeakDeviceBytes), mib(s.PeakRSSBytes))
+	}
 	return b.String()
 }
 

@@ -8,7 +8,8 @@ import (
 )
 
 // TestRunTiny runs the whole benchmark on the tiny fixture model at 64 px: every stage
-// is timed, the UNet profile names its kernels, and the memory plan and peaks are set.
+// is timed, the UNet profile names its kernels, the memory plan and peaks are set, and
+// the one-shot run needs less device memory than the resident pipeline.
 func TestRunTiny(t *testing.T) {
 	t.Setenv("SDGO_CACHE_DIR", t.TempDir())
 	r, err := Run(Options{
@@ -30,7 +31,13 @@ func TestRunTiny(t *testing.T) {
 	require.Less(t, r.Plans[64].UNetArena, r.Plans[64].UNetNaive)
 	require.Greater(t, r.PeakDeviceBytes, int64(0))
 	require.Greater(t, r.PeakRSSBytes, int64(0))
+	one := r.OneShot[64]
+	require.Positive(t, one.Wall)
+	require.Positive(t, one.PeakRSSBytes)
+	require.Positive(t, one.PeakDeviceBytes)
+	require.Less(t, one.PeakDeviceBytes, r.PeakDeviceBytes, "one network's parameters at a time")
 	table := r.Table()
+	require.True(t, strings.Contains(table, "one-shot 1-step txt2img at 64 px"))
 	require.True(t, strings.Contains(table, "UNet step (CFG, batch 2)"))
 	require.True(t, strings.Contains(table, "planned device memory at 64 px"))
 }

@@ -215,8 +215,10 @@ func generate(ctx context.Context, f *generateFlags, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	// One generation uploads each network when it needs it and frees it after, so that
+	// memory holds one network's parameters at a time; several keep them all.
 	opt := pipeline.Options{Options: weights.Options{Config: f.config, UNet: f.unet, VAE: f.vae}, F32: f.weightType == "f32",
-		Encoder: f.initImg != "", LoRAs: loras}
+		Encoder: f.initImg != "", LoRAs: loras, FreeAfterUse: f.batchCount == 1}
 	switch f.prediction {
 	case "eps":
 		opt.Prediction = weights.Epsilon
@@ -289,8 +291,8 @@ func generate(ctx context.Context, f *generateFlags, stdout, stderr io.Writer) e
 	for _, name := range sum.Files {
 		fmt.Fprintln(stdout, name)
 	}
-	fmt.Fprintf(stderr, "done: text %.2f s, sample %.2f s, decode %.2f s; peak device memory %.1f MiB\n",
-		sum.Seconds["text"], sum.Seconds["sample"], sum.Seconds["decode"], float64(sum.PeakDeviceBytes)/(1<<20))
+	fmt.Fprintf(stderr, "done: upload %.2f s, text %.2f s, sample %.2f s, decode %.2f s; peak device memory %.1f MiB\n",
+		sum.Seconds["upload"], sum.Seconds["text"], sum.Seconds["sample"], sum.Seconds["decode"], float64(sum.PeakDeviceBytes)/(1<<20))
 	if f.verbose {
 		fmt.Fprintf(stderr, "device: %s; model %s\n", sum.Device, sum.Model)
 	}

@@ -8,7 +8,9 @@ import (
 
 	"github.com/sdgo/sdgo/gpu"
 	"github.com/sdgo/sdgo/model/imageio"
+	"github.com/sdgo/sdgo/model/nn"
 	"github.com/sdgo/sdgo/model/sampler"
+	"github.com/sdgo/sdgo/model/weights"
 )
 
 // Generate runs a request. It stops between steps when ctx is cancelled and then
@@ -46,6 +48,24 @@ func (g *generation) close() {
 	for _, t := range g.temps {
 		t.Free()
 	}
+	for c := range g.p.nets {
+		g.p.release(weights.Component(c))
+	}
+}
+
+// use returns the network of component c, uploading its parameters first when the
+// pipeline frees them between generations (timed as the "upload" stage).
+func (g *generation) use(c weights.Component) (*nn.Net, error) {
+	if n := g.p.nets[c]; n != nil {
+		return n, nil
+	}
+	began := time.Now()
+	n, err := g.p.net(c)
+	if err != nil {
+		return nil, fmt.Errorf("upload the %s: %w", c, err)
+	}
+	g.stage("upload", began)
+	return n, nil
 }
 
 // alloc allocates a device tensor that lives until the generation ends.
@@ -77,17 +97,25 @@ func (g *generation) run(ctx context.Context) error {
 	if g.rng, err = sampler.NewRNG(kind, r.Seed); err != nil {
 		return err
 	}
+	if _, err := g.use(weights.TextEncoder); err != nil {
+		return err
+	}
 	began := time.Now()
 	context, ctxLen, err := g.encodeText()
 	if err != nil {
 		return fmt.Errorf("text encoder: %w", err)
 	}
 	g.stage("text", began)
+	g.p.release(weights.TextEncoder)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	latents, err := g.sample(ctx, context, ctxLen)
 	if err != nil {
+		return err
+	}
+	g.p.release(weights.UNet)
+	if _, err := g.use(weights.VAE); err != nil {
 		return err
 	}
 	began = time.Now()

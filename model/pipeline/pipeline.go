@@ -28,6 +28,12 @@ type Options struct {
 	Encoder bool
 	// LoRAs are merged into the UNet and text encoder weights at load.
 	LoRAs []weights.LoRAWeight
+	// FreeAfterUse uploads each network when a generation first needs it and frees it
+	// after the generation's last use (as stable-diffusion.cpp's
+	// free_params_immediately, but uploading late too): the device then holds one
+	// network's parameters at a time, which on CPU devices is also the host's peak
+	// memory, and every generation uploads the networks again. For one-shot runs.
+	FreeAfterUse bool
 }
 
 // Pipeline is a model loaded onto a device.
@@ -35,43 +41,89 @@ type Pipeline struct {
 	Device *gpu.Device
 	Model  *weights.Model
 	Tok    *tokenizer.Tokenizer
-	params *nn.Net
-	text   *clip.Encoder
-	unet   *unet.UNet
-	vae    *vae.VAE
+	opt    Options
+	lora   *weights.LoRAMerger
+	// nets holds each network's parameters on the device, by weights.Component; nil
+	// while that network is not uploaded (FreeAfterUse).
+	nets [3]*nn.Net
+	text *clip.Encoder
+	unet *unet.UNet
+	vae  *vae.VAE
 	// Warnings lists what loading could not use (e.g. LoRA modules matching no weight).
 	Warnings []string
 }
 
 // Load resolves ref (a checkpoint file, a diffusers folder or a Hugging Face cache id),
-// and uploads its networks' parameters to d.
+// and uploads its networks' parameters to d (with FreeAfterUse, each generation does).
 func Load(d *gpu.Device, ref string, opt Options) (*Pipeline, error) {
 	m, err := weights.Load(ref, opt.Options)
 	if err != nil {
 		return nil, err
 	}
-	p := &Pipeline{Device: d, Model: m}
+	p := &Pipeline{Device: d, Model: m, opt: opt}
 	if p.Tok, err = loadTokenizer(m); err != nil {
 		m.Close()
 		return nil, err
 	}
-	n := nn.New(d, !opt.F32)
-	p.params = n
 	if len(opt.LoRAs) > 0 {
-		if n.LoRA, err = weights.NewLoRAMerger(m, opt.LoRAs...); err != nil {
-			p.Close()
+		if p.lora, err = weights.NewLoRAMerger(m, opt.LoRAs...); err != nil {
+			m.Close()
 			return nil, err
 		}
-		p.Warnings = append(p.Warnings, n.LoRA.Unmatched...)
+		p.Warnings = append(p.Warnings, p.lora.Unmatched...)
 	}
-	p.text = clip.Load(n, m.TextEncoder, m.Config.Text)
-	p.unet = unet.Load(n, m.UNet, m.Config.UNet)
-	p.vae = vae.Load(n, m.VAE, m.Config.VAE, opt.Encoder || m.Config.UNet.Inpainting())
-	if err := n.Err(); err != nil {
-		p.Close()
-		return nil, fmt.Errorf("load %s: %w", ref, err)
+	if !opt.FreeAfterUse {
+		for _, c := range []weights.Component{weights.TextEncoder, weights.UNet, weights.VAE} {
+			if _, err := p.net(c); err != nil {
+				p.Close()
+				return nil, fmt.Errorf("load %s: %w", ref, err)
+			}
+		}
 	}
 	return p, nil
+}
+
+// net returns the network of component c, uploading its parameters first when they are
+// not on the device.
+func (p *Pipeline) net(c weights.Component) (*nn.Net, error) {
+	if n := p.nets[c]; n != nil {
+		return n, nil
+	}
+	n := nn.New(p.Device, !p.opt.F32)
+	n.LoRA = p.lora
+	m := p.Model
+	switch c {
+	case weights.TextEncoder:
+		p.text = clip.Load(n, m.TextEncoder, m.Config.Text)
+	case weights.UNet:
+		p.unet = unet.Load(n, m.UNet, m.Config.UNet)
+	case weights.VAE:
+		p.vae = vae.Load(n, m.VAE, m.Config.VAE, p.opt.Encoder || m.Config.UNet.Inpainting())
+	}
+	if err := n.Err(); err != nil {
+		n.Close()
+		return nil, err
+	}
+	p.nets[c] = n
+	return n, nil
+}
+
+// release frees the parameters of component c when the pipeline uploads networks per
+// generation (FreeAfterUse).
+func (p *Pipeline) release(c weights.Component) {
+	if !p.opt.FreeAfterUse || p.nets[c] == nil {
+		return
+	}
+	p.nets[c].Close()
+	p.nets[c] = nil
+	switch c {
+	case weights.TextEncoder:
+		p.text = nil
+	case weights.UNet:
+		p.unet = nil
+	case weights.VAE:
+		p.vae = nil
+	}
 }
 
 // loadTokenizer takes the tokenizer files of a diffusers folder when present, else the
@@ -89,9 +141,12 @@ func loadTokenizer(m *weights.Model) (*tokenizer.Tokenizer, error) {
 
 // Close frees the parameters and unmaps the checkpoint.
 func (p *Pipeline) Close() {
-	if p.params != nil {
-		p.params.Close()
+	for _, n := range p.nets {
+		if n != nil {
+			n.Close()
+		}
 	}
+	p.nets = [3]*nn.Net{}
 	p.Model.Close()
 }
 

@@ -174,3 +174,47 @@ func TestPlanMemory(t *testing.T) {
 	require.Positive(t, mp.VAEArena)
 	require.Equal(t, mp.Params+max(mp.TextArena, mp.UNetArena, mp.VAEArena), mp.Peak)
 }
+
+// TestFreeAfterUse checks that a pipeline uploading its networks per generation gives
+// the resident pipeline's results bit for bit (txt2img, and img2img, whose VAE is
+// uploaded for the encode and again for the decode), leaves no parameters on the device
+// between generations, and plans a peak of one network's parameters and arena.
+func TestFreeAfterUse(t *testing.T) {
+	resident := loadFixturePipeline(t, "tiny-sd1")
+	ref, wopt := fixture.ModelRef(t, "tiny-sd1")
+	d := fixture.Device(t)
+	before := d.Memory().Live
+	p, err := Load(d, ref, Options{Options: wopt, Encoder: true, FreeAfterUse: true})
+	require.NoError(t, err)
+	defer p.Close()
+	require.Equal(t, before, d.Memory().Live, "nothing uploaded at load")
+
+	init := image.NewNRGBA(image.Rect(0, 0, 64, 64))
+	for i := range init.Pix {
+		init.Pix[i] = uint8(i * 7)
+	}
+	for _, req := range []Request{
+		{Prompts: []string{"a red fox"}, Negatives: []string{"blurry"}, Width: 64, Height: 64, Steps: 2, CFGScale: 7, Seed: 3, Sampler: "euler", Scheduler: sampler.DefaultConfig()},
+		{Prompts: []string{"a red fox"}, Width: 64, Height: 64, Steps: 4, CFGScale: 5, Seed: 4, Sampler: "euler_a", Scheduler: sampler.DefaultConfig(), Init: init, Strength: 0.5},
+	} {
+		want, err := resident.Generate(context.Background(), req)
+		require.NoError(t, err)
+		got, err := p.Generate(context.Background(), req)
+		require.NoError(t, err)
+		require.Equal(t, want.Latents, got.Latents)
+		require.Equal(t, want.Decoded, got.Decoded)
+		require.Positive(t, got.Timings["upload"])
+		require.Zero(t, want.Timings["upload"])
+		require.Equal(t, before, d.Memory().Live, "parameters freed after the generation")
+	}
+
+	mp, err := p.PlanMemory(64, 64, 1)
+	require.NoError(t, err)
+	require.Equal(t, before, d.Memory().Live, "parameters freed after planning")
+	rp, err := resident.PlanMemory(64, 64, 1)
+	require.NoError(t, err)
+	require.Equal(t, rp.Params, mp.Params)
+	require.Equal(t, rp.Params, mp.TextParams+mp.UNetParams+mp.VAEParams)
+	require.Equal(t, max(mp.TextParams+mp.TextArena, mp.UNetParams+mp.UNetArena, mp.VAEParams+mp.VAEArena), mp.Peak)
+	require.Less(t, mp.Peak, rp.Peak)
+}

@@ -51,7 +51,7 @@ type Request struct {
 
 // Progress reports where a generation is.
 type Progress struct {
-	Stage    string // "text", "encode", "sample", "decode"
+	Stage    string // "upload" (FreeAfterUse), "text", "encode", "sample", "decode"
 	Step     int    // steps done (sample stage)
 	Total    int
 	Elapsed  time.Duration // since Generate began

@@ -10,6 +10,7 @@ import (
 	"github.com/sdgo/sdgo/model/imageio"
 	"github.com/sdgo/sdgo/model/sampler"
 	"github.com/sdgo/sdgo/model/unet"
+	"github.com/sdgo/sdgo/model/weights"
 )
 
 // sample runs the denoising loop and returns the final latents [B, 4, h, w].
@@ -26,6 +27,11 @@ func (g *generation) sample(ctx context.Context, text *gpu.Tensor, ctxLen int) (
 	}
 	if err != nil {
 		return nil, err
+	}
+	if r.Init != nil { // the VAE encodes the init image
+		if _, err := g.use(weights.VAE); err != nil {
+			return nil, err
+		}
 	}
 	began := time.Now()
 	// The generator's draws, in diffusers' order: the init image's latent sample, the
@@ -48,6 +54,10 @@ func (g *generation) sample(ctx context.Context, text *gpu.Tensor, ctxLen int) (
 	}
 	if imageLatents != nil || cond != nil {
 		g.stage("encode", began)
+	}
+	g.p.release(weights.VAE)
+	if _, err := g.use(weights.UNet); err != nil {
+		return nil, err
 	}
 	began = time.Now()
 	run, err := g.newUNetRun(plan, text, ctxLen, cond)
@@ -135,7 +145,7 @@ func (g *generation) newUNetRun(plan *sampler.Plan, text *gpu.Tensor, ctxLen int
 	}
 	// The text's keys and values for every cross-attention, projected once for all
 	// steps.
-	n := p.params
+	n := p.nets[weights.UNet]
 	n.Begin()
 	width := p.Model.Config.UNet.CrossAttentionDim
 	kv := p.unet.ProjectText(n, n.External(text, u.rows, ctxLen, width))

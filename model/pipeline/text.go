@@ -5,6 +5,7 @@ import (
 
 	"github.com/sdgo/sdgo/gpu"
 	"github.com/sdgo/sdgo/model/nn"
+	"github.com/sdgo/sdgo/model/weights"
 	"github.com/sdgo/sdgo/tokenizer"
 )
 
@@ -114,7 +115,7 @@ func (g *generation) runTextEncoder(ids [][]int, override map[[2]int][]float32) 
 	if err != nil {
 		return nil, err
 	}
-	n := p.params
+	n := p.nets[weights.TextEncoder]
 	n.Begin()
 	x := p.text.Forward(n, n.External(in, len(ids), tokenizer.ContextLength, width), g.r.ClipSkip, nil)
 	n.Output(x, out)

@@ -6,6 +6,7 @@ import (
 	"github.com/sdgo/sdgo/gpu"
 
 	"github.com/sdgo/sdgo/model/imageio"
+	"github.com/sdgo/sdgo/model/weights"
 )
 
 // encodeImage runs the VAE encoder on one image [1, 3, H, W] in [-1, 1] and returns
@@ -36,7 +37,7 @@ func (g *generation) encodeImage(img []float32) ([]float32, error) {
 		return nil, err
 	}
 	p := g.p
-	n := p.params
+	n := p.nets[weights.VAE]
 	n.Begin()
 	n.Output(p.vae.Encode(n, n.External(in, 1, 3, 8*th, 8*tw), nil), out)
 	c, err := n.Compile(false)
@@ -75,7 +76,7 @@ func (g *generation) encodeImage(img []float32) ([]float32, error) {
 // encoderFits reports whether encoding an h×w latent's image keeps every activation
 // within the device's storage-buffer range.
 func (g *generation) encoderFits(h, w int) bool {
-	n := g.p.params
+	n := g.p.nets[weights.VAE]
 	n.Begin()
 	g.p.vae.Encode(n, n.Act(1, 3, 8*h, 8*w), nil)
 	return n.Err() == nil && n.MaxActBytes() <= g.p.Device.Info.MaxStorageBufferRange
@@ -156,7 +157,7 @@ func (g *generation) decodeTile() (th, tw int) {
 // decoderFits reports whether decoding an h×w latent keeps every activation within the
 // device's storage-buffer range.
 func (g *generation) decoderFits(h, w int) bool {
-	n := g.p.params
+	n := g.p.nets[weights.VAE]
 	n.Begin()
 	in := n.Act(1, 4, h, w)
 	g.p.vae.Decode(n, in, nil)
@@ -179,7 +180,7 @@ func (g *generation) newTileDecoder(th, tw int) (*tileDecoder, error) {
 	if d.out, err = g.alloc(3 * 64 * th * tw); err != nil {
 		return nil, err
 	}
-	n := g.p.params
+	n := g.p.nets[weights.VAE]
 	n.Begin()
 	n.Output(g.p.vae.Decode(n, n.External(d.in, 1, 4, th, tw), nil), d.out)
 	if d.c, err = n.Compile(g.r.Profile); err != nil {
