@@ -14,6 +14,13 @@ package kernels
 // TileRow0, TilesW tiles per row, so a large conv runs in row chunks whose V and M stay
 // small. It is used on CPU devices, where the GEMM is the costly part (2.25× fewer
 // multiplies) and V, M traffic is cheap next to it.
+//
+// F(4×4, 3×3) is the same with 4×4 output tiles of 6×6 patches: 36 GEMMs for 16 output
+// pixels, 4× fewer multiplies than the direct conv and 1.78× fewer than F(2×2), and
+// 2.25 values of V and M per output pixel instead of 4 (WinoTile picks it where its
+// texel transforms fit both channel counts). Its transforms' larger coefficients (up
+// to 5 in Bᵀ, 8 in Aᵀ, 1/24 in G) cost it accuracy: with U in fp32 its error measured
+// within a few times F(2×2)'s (conformance "wino4" cases).
 
 //gosl: start cpuonly
 
@@ -385,6 +392,166 @@ void main(uint3 id : SV_DispatchThreadID) {
 */
 //gosl: end wino_out_tex
 
+// The F(4×4, 3×3) transforms, texel builds only (both channel counts % 4 == 0: WinoTile),
+// with Wino4InCPU and Wino4OutCPU as their Go references. Y rows are stored as float4s
+// of 4 pixels where W % 4 == 0 (every VAE decoder level), else pixel by pixel.
+
+//gosl: hlsl wino4
+/*
+// // Bᵀ of F(4×4, 3×3), row by row, applied to six values.
+#define WINO4_BT0(d0, d1, d2, d3, d4, d5) (4 * (d0) - 5 * (d2) + (d4))
+#define WINO4_BT1(d0, d1, d2, d3, d4, d5) ((d3) + (d4) - 4 * ((d1) + (d2)))
+#define WINO4_BT2(d0, d1, d2, d3, d4, d5) (4 * ((d1) - (d2)) - (d3) + (d4))
+#define WINO4_BT3(d0, d1, d2, d3, d4, d5) (2 * ((d3) - (d1)) - (d2) + (d4))
+#define WINO4_BT4(d0, d1, d2, d3, d4, d5) (2 * ((d1) - (d3)) - (d2) + (d4))
+#define WINO4_BT5(d0, d1, d2, d3, d4, d5) (4 * (d1) - 5 * (d3) + (d5))
+// // Aᵀ of F(4×4, 3×3), row by row.
+#define WINO4_AT0(m0, m1, m2, m3, m4, m5) ((m0) + (m1) + (m2) + (m3) + (m4))
+#define WINO4_AT1(m0, m1, m2, m3, m4, m5) ((m1) - (m2) + 2 * ((m3) - (m4)))
+#define WINO4_AT2(m0, m1, m2, m3, m4, m5) ((m1) + (m2) + 4 * ((m3) + (m4)))
+#define WINO4_AT3(m0, m1, m2, m3, m4, m5) ((m1) - (m2) + 8 * ((m3) - (m4)) + (m5))
+*/
+//gosl: end wino4
+
+//gosl: hlsl wino4_in_tex
+/*
+#include "winoparams.hlsl"
+#include "wino4.hlsl"
+[[vk::push_constant]] cbuffer PC { WinoParams P; };
+[[vk::binding(0, 0)]] Buffer<uint4> WinoTexX;
+[[vk::binding(1, 0)]] RWStructuredBuffer<float4> WinoV4;
+float4 WinoFetchX(WinoParams p, uint b, int iy, int ix, uint c4) {
+	if (iy < 0 || ix < 0 || iy >= int(p.H) || ix >= int(p.W)) {
+		return float4(0, 0, 0, 0);
+	}
+	return asfloat(WinoTexX[((b * p.H + uint(iy)) * p.W + uint(ix)) * (p.C / 4) + c4]);
+}
+void WinoStoreV4(WinoParams p, uint pos, uint t, uint c, float4 v) {
+	WinoV4[((pos * WinoTiles(p) + t) * p.C + c) / 4] = v;
+}
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	WinoParams p = P;
+	uint c4n = p.C / 4;
+	uint n = WinoTiles(p) * c4n;
+	for (uint i = id.x; i < n; i += p.Stride) {
+		uint c4 = i % c4n;
+		uint t = i / c4n;
+		uint tx = t % p.TilesW;
+		uint b = WinoTileImage(p, t);
+		uint ty = WinoTileRow(p, t);
+		int y = int(4 * ty) - 1;
+		int x = int(4 * tx) - 1;
+		float4 e[6][6]; // Bᵀ·d, column by column
+		[unroll] for (uint q = 0; q < 6; q++) {
+			float4 d0 = WinoFetchX(p, b, y, x + int(q), c4);
+			float4 d1 = WinoFetchX(p, b, y + 1, x + int(q), c4);
+			float4 d2 = WinoFetchX(p, b, y + 2, x + int(q), c4);
+			float4 d3 = WinoFetchX(p, b, y + 3, x + int(q), c4);
+			float4 d4 = WinoFetchX(p, b, y + 4, x + int(q), c4);
+			float4 d5 = WinoFetchX(p, b, y + 5, x + int(q), c4);
+			e[0][q] = WINO4_BT0(d0, d1, d2, d3, d4, d5);
+			e[1][q] = WINO4_BT1(d0, d1, d2, d3, d4, d5);
+			e[2][q] = WINO4_BT2(d0, d1, d2, d3, d4, d5);
+			e[3][q] = WINO4_BT3(d0, d1, d2, d3, d4, d5);
+			e[4][q] = WINO4_BT4(d0, d1, d2, d3, d4, d5);
+			e[5][q] = WINO4_BT5(d0, d1, d2, d3, d4, d5);
+		}
+		[unroll] for (uint r = 0; r < 6; r++) { // V = e·B
+			WinoStoreV4(p, 6 * r, t, 4 * c4, WINO4_BT0(e[r][0], e[r][1], e[r][2], e[r][3], e[r][4], e[r][5]));
+			WinoStoreV4(p, 6 * r + 1, t, 4 * c4, WINO4_BT1(e[r][0], e[r][1], e[r][2], e[r][3], e[r][4], e[r][5]));
+			WinoStoreV4(p, 6 * r + 2, t, 4 * c4, WINO4_BT2(e[r][0], e[r][1], e[r][2], e[r][3], e[r][4], e[r][5]));
+			WinoStoreV4(p, 6 * r + 3, t, 4 * c4, WINO4_BT3(e[r][0], e[r][1], e[r][2], e[r][3], e[r][4], e[r][5]));
+			WinoStoreV4(p, 6 * r + 4, t, 4 * c4, WINO4_BT4(e[r][0], e[r][1], e[r][2], e[r][3], e[r][4], e[r][5]));
+			WinoStoreV4(p, 6 * r + 5, t, 4 * c4, WINO4_BT5(e[r][0], e[r][1], e[r][2], e[r][3], e[r][4], e[r][5]));
+		}
+	}
+}
+*/
+//gosl: end wino4_in_tex
+
+//gosl: hlsl wino4_out_tex
+/*
+#include "conv.hlsl"
+#include "winoparams.hlsl"
+#include "winooutfam.hlsl"
+#include "wino4.hlsl"
+[[vk::push_constant]] cbuffer PC { WinoParams P; };
+[[vk::binding(0, 0)]] Buffer<uint4> WinoTexM;
+[[vk::binding(1, 0)]] RWStructuredBuffer<float4> WinoBias4;
+[[vk::binding(2, 0)]] RWStructuredBuffer<float4> WinoR4;
+[[vk::binding(3, 0)]] RWStructuredBuffer<float4> WinoY4;
+// // WinoStoreRow4 writes output row oy of a tile, channels co..co+3, pixels ox..ox+3
+// // (y0..y3) + R, as float4s of 4 pixels: for W % 4 == 0, where each is 16-byte
+// // aligned and inside the row.
+void WinoStoreRow4(WinoParams p, uint b, uint co, uint oy, uint ox, float4 y0, float4 y1, float4 y2, float4 y3) {
+	if (oy >= p.H) {
+		return;
+	}
+	[unroll] for (uint c = 0; c < 4; c++) {
+		uint idx = (((b * p.C + co + c) * p.H + oy) * p.W + ox) / 4;
+		float4 v = float4(y0[c], y1[c], y2[c], y3[c]);
+		if ((p.Flags & ConvResidual) != 0) {
+			v += WinoR4[idx];
+		}
+		WinoY4[idx] = v;
+	}
+}
+void WinoStoreY4(WinoParams p, uint b, uint co, uint oy, uint ox, float4 v) {
+	WinoStoreY(p, b, co, oy, ox, v.x);
+	WinoStoreY(p, b, co + 1, oy, ox, v.y);
+	WinoStoreY(p, b, co + 2, oy, ox, v.z);
+	WinoStoreY(p, b, co + 3, oy, ox, v.w);
+}
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	WinoParams p = P;
+	uint c4n = p.C / 4;
+	uint nt = WinoTiles(p);
+	uint n = nt * c4n;
+	for (uint i = id.x; i < n; i += p.Stride) {
+		uint c4 = i % c4n;
+		uint t = i / c4n;
+		uint tx = t % p.TilesW;
+		uint b = WinoTileImage(p, t);
+		uint ty = WinoTileRow(p, t);
+		float4 u[4][6]; // Aᵀ·m, column by column
+		[unroll] for (uint q = 0; q < 6; q++) {
+			float4 m0 = asfloat(WinoTexM[(q * nt + t) * c4n + c4]);
+			float4 m1 = asfloat(WinoTexM[((6 + q) * nt + t) * c4n + c4]);
+			float4 m2 = asfloat(WinoTexM[((12 + q) * nt + t) * c4n + c4]);
+			float4 m3 = asfloat(WinoTexM[((18 + q) * nt + t) * c4n + c4]);
+			float4 m4 = asfloat(WinoTexM[((24 + q) * nt + t) * c4n + c4]);
+			float4 m5 = asfloat(WinoTexM[((30 + q) * nt + t) * c4n + c4]);
+			u[0][q] = WINO4_AT0(m0, m1, m2, m3, m4, m5);
+			u[1][q] = WINO4_AT1(m0, m1, m2, m3, m4, m5);
+			u[2][q] = WINO4_AT2(m0, m1, m2, m3, m4, m5);
+			u[3][q] = WINO4_AT3(m0, m1, m2, m3, m4, m5);
+		}
+		float4 bias = float4(0, 0, 0, 0);
+		if ((p.Flags & ConvBias) != 0 && (p.W & 3) == 0) {
+			bias = WinoBias4[c4];
+		}
+		[unroll] for (uint r = 0; r < 4; r++) { // Y = u·A
+			float4 y0 = WINO4_AT0(u[r][0], u[r][1], u[r][2], u[r][3], u[r][4], u[r][5]);
+			float4 y1 = WINO4_AT1(u[r][0], u[r][1], u[r][2], u[r][3], u[r][4], u[r][5]);
+			float4 y2 = WINO4_AT2(u[r][0], u[r][1], u[r][2], u[r][3], u[r][4], u[r][5]);
+			float4 y3 = WINO4_AT3(u[r][0], u[r][1], u[r][2], u[r][3], u[r][4], u[r][5]);
+			uint oy = 4 * ty + r;
+			if ((p.W & 3) == 0) {
+				WinoStoreRow4(p, b, 4 * c4, oy, 4 * tx, y0 + bias, y1 + bias, y2 + bias, y3 + bias);
+			} else {
+				WinoStoreY4(p, b, 4 * c4, oy, 4 * tx, y0);
+				WinoStoreY4(p, b, 4 * c4, oy, 4 * tx + 1, y1);
+				WinoStoreY4(p, b, 4 * c4, oy, 4 * tx + 2, y2);
+				WinoStoreY4(p, b, 4 * c4, oy, 4 * tx + 3, y3);
+			}
+		}
+	}
+}
+*/
+//gosl: end wino4_out_tex
+
 // WinoIn is the input transform (WinoParams, C = Cin): binding 0 X channels-last
 // [N][H][W][Cin] (read), 1 V [16][T][Cin] (written). Groups: Groups1D(T·Cin).
 var WinoIn = Spec{Name: "wino_in", Reads: 1, Writes: 1, ParamsSize: 48, Local: [3]uint32{Local1D, 1, 1}}
@@ -401,17 +568,52 @@ var (
 	WinoOutTex = Spec{Name: "wino_out_tex", Reads: 3, Writes: 1, ParamsSize: 48, Local: [3]uint32{Local1D, 1, 1}, Texels: 1}
 )
 
+// Wino4InTex and Wino4OutTex are the F(4×4, 3×3) transforms (texel builds, C % 4 == 0):
+// bindings as WinoInTex and WinoOutTex, with V and M [36][T][C]; Groups1D(T·C/4).
+var (
+	Wino4InTex  = Spec{Name: "wino4_in_tex", Reads: 1, Writes: 1, ParamsSize: 48, Local: [3]uint32{Local1D, 1, 1}, Texels: 1}
+	Wino4OutTex = Spec{Name: "wino4_out_tex", Reads: 3, Writes: 1, ParamsSize: 48, Local: [3]uint32{Local1D, 1, 1}, Texels: 1}
+)
+
 // WinoTexFits reports whether the texel builds can transform c channels (4 per fetch).
 func WinoTexFits(c int) bool { return c%4 == 0 }
 
-// WinoInFor returns the input transform for p (the texel build where p.C fits it) with
-// p.Stride set and its workgroup count; WinoOutFor likewise for the output transform.
-func WinoInFor(p WinoParams) (Spec, WinoParams, [3]uint32) {
+// WinoTile returns the output tile side m of the Winograd conv of cin → cout channels:
+// 4, F(4×4, 3×3), where its texel transforms fit both counts, else 2.
+func WinoTile(cin, cout int) int {
+	if WinoTexFits(cin) && WinoTexFits(cout) {
+		return 4
+	}
+	return 2
+}
+
+// WinoPositions is the number of products per tile of F(m×m, 3×3), (m+2)²: the GEMMs
+// of a chunk, and the leading dimension of U, V and M.
+func WinoPositions(m int) int { return (m + 2) * (m + 2) }
+
+// WinoTileOf returns the tile side m whose U has positions rows (16 → 2, 36 → 4).
+func WinoTileOf(positions int) int {
+	if positions == WinoPositions(4) {
+		return 4
+	}
+	return 2
+}
+
+// WinoInFor returns the input transform of tile side m for p (the texel build where p.C
+// fits it) with p.Stride set and its workgroup count; WinoOutFor likewise for the output
+// transform.
+func WinoInFor(m int, p WinoParams) (Spec, WinoParams, [3]uint32) {
+	if m == 4 {
+		return winoStage(Wino4InTex, Wino4InTex, p)
+	}
 	return winoStage(WinoIn, WinoInTex, p)
 }
 
 // WinoOutFor is WinoInFor for the output transform (p.C = Cout).
-func WinoOutFor(p WinoParams) (Spec, WinoParams, [3]uint32) {
+func WinoOutFor(m int, p WinoParams) (Spec, WinoParams, [3]uint32) {
+	if m == 4 {
+		return winoStage(Wino4OutTex, Wino4OutTex, p)
+	}
 	return winoStage(WinoOut, WinoOutTex, p)
 }
 
@@ -425,29 +627,36 @@ func winoStage(plain, tex Spec, p WinoParams) (Spec, WinoParams, [3]uint32) {
 	return spec, p, [3]uint32{g, 1, 1}
 }
 
-// WinoFits reports whether a conv can run as Winograd F(2×2, 3×3) on the "tex" GEMM:
-// a 3×3 kernel at stride 1 with padding 1 on every side, and cin % 8 == 0.
+// WinoFits reports whether a conv can run as Winograd on the "tex" GEMM: a 3×3 kernel at
+// stride 1 with padding 1 on every side, and cin % 8 == 0.
 func WinoFits(k, stride, padT, padL, padB, padR, cin int) bool {
 	return k == 3 && stride == 1 && padT == 1 && padL == 1 && padB == 1 && padR == 1 && GemmTexFits(GemmParams{K: uint32(cin)})
 }
 
-// WinoWeights transforms a [cout][cin][3][3] kernel to U [16][cout][cin], U[p] = G·g·Gᵀ
-// with G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
-func WinoWeights(g []float32, cout, cin int) []float32 {
-	u := make([]float32, 16*cout*cin)
+// WinoWeights transforms a [cout][cin][3][3] kernel to U [(m+2)²][cout][cin] for tile
+// side m, U[p] = G·g·Gᵀ, with G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1] for m = 2 and
+// [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1] for m = 4, computed in
+// float64 and rounded once.
+func WinoWeights(g []float32, cout, cin, m int) []float32 {
+	gm := winoG2
+	if m == 4 {
+		gm = winoG4
+	}
+	a := len(gm)
+	u := make([]float32, a*a*cout*cin)
 	for co := 0; co < cout; co++ {
 		for ci := 0; ci < cin; ci++ {
 			k := g[(co*cin+ci)*9:]
-			var gg [4][3]float32 // G·g
-			for c := 0; c < 3; c++ {
-				g0, g1, g2 := k[c], k[3+c], k[6+c]
-				gg[0][c], gg[1][c], gg[2][c], gg[3][c] = g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2
+			var gg [6][3]float64 // G·g
+			for r := range a {
+				for c := range 3 {
+					gg[r][c] = gm[r][0]*float64(k[c]) + gm[r][1]*float64(k[3+c]) + gm[r][2]*float64(k[6+c])
+				}
 			}
-			for r := 0; r < 4; r++ {
-				g0, g1, g2 := gg[r][0], gg[r][1], gg[r][2]
-				row := [4]float32{g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2}
-				for c, v := range row {
-					u[((r*4+c)*cout+co)*cin+ci] = v
+			for r := range a {
+				for c := range a {
+					v := gg[r][0]*gm[c][0] + gg[r][1]*gm[c][1] + gg[r][2]*gm[c][2]
+					u[((r*a+c)*cout+co)*cin+ci] = float32(v)
 				}
 			}
 		}
@@ -455,16 +664,29 @@ func WinoWeights(g []float32, cout, cin int) []float32 {
 	return u
 }
 
-// WinoChunkRows returns how many tile rows one chunk of a Winograd conv covers so that
-// its V and M (16 values per tile and channel each) stay within maxBytes.
-func WinoChunkRows(n, tilesW, tileRows, cin, cout int, maxBytes int64) int {
-	perRow := int64(16 * 4 * n * tilesW * (cin + cout))
+// G of F(2×2, 3×3) and F(4×4, 3×3).
+var (
+	winoG2 = [][3]float64{{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
+	winoG4 = [][3]float64{{0.25, 0, 0}, {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+		{1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}}
+)
+
+// WinoChunkRows returns how many tile rows one chunk of a Winograd conv of tile side m
+// covers so that its V and M ((m+2)² values per tile and channel each) stay within
+// maxBytes.
+func WinoChunkRows(m, n, tilesW, tileRows, cin, cout int, maxBytes int64) int {
+	perRow := int64(WinoPositions(m) * 4 * n * tilesW * (cin + cout))
 	return max(1, min(tileRows, int(maxBytes/perRow)))
 }
 
-// WinoStep is one chunk of tile rows of a Winograd conv: the input transform, the 16
-// batched "tex" GEMMs (Gemm: V[p]·U[p]ᵀ → M[p]) and the output transform, with their
-// params and workgroup counts; Tiles is the chunk's T.
+// WinoGrid returns the tiles per row and tile rows of an h×w image for tile side m.
+func WinoGrid(m, h, w int) (tilesW, tileRows int) {
+	return (w + m - 1) / m, (h + m - 1) / m
+}
+
+// WinoStep is one chunk of tile rows of a Winograd conv: the input transform, the
+// (m+2)² batched "tex" GEMMs (Gemm: V[p]·U[p]ᵀ → M[p]) and the output transform, with
+// their params and workgroup counts; Tiles is the chunk's T.
 type WinoStep struct {
 	In, Out             Spec
 	InParams, OutParams WinoParams
@@ -474,17 +696,17 @@ type WinoStep struct {
 }
 
 // WinoSteps splits conv p (3×3, stride 1, padding 1; WinoFits) into chunks of at most
-// rows tile rows (WinoChunkRows), f16 for fp16 U.
-func WinoSteps(p ConvParams, f16 bool, rows int) []WinoStep {
-	tilesW, tileRows := (p.W+1)/2, (p.H+1)/2
+// rows tile rows (WinoChunkRows) of tile side m, f16 for fp16 U.
+func WinoSteps(p ConvParams, m int, f16 bool, rows int) []WinoStep {
+	tilesW, tileRows := WinoGrid(m, int(p.H), int(p.W))
 	var steps []WinoStep
-	for r0 := uint32(0); r0 < tileRows; r0 += uint32(rows) {
-		wp := WinoParams{N: p.N, H: p.H, W: p.W, C: p.Cin, TilesW: tilesW, TileRow0: r0, TileRows: min(uint32(rows), tileRows-r0), Flags: p.Flags}
+	for r0 := 0; r0 < tileRows; r0 += rows {
+		wp := WinoParams{N: p.N, H: p.H, W: p.W, C: p.Cin, TilesW: uint32(tilesW), TileRow0: uint32(r0), TileRows: uint32(min(rows, tileRows-r0)), Flags: p.Flags}
 		st := WinoStep{Tiles: int(WinoTiles(&wp))}
-		st.In, st.InParams, st.InGroups = WinoInFor(wp)
-		st.Gemm = NewGemmParams(16, st.Tiles, int(p.Cout), int(p.Cin), f16, false, false, GemmActNone, false)
+		st.In, st.InParams, st.InGroups = WinoInFor(m, wp)
+		st.Gemm = NewGemmParams(WinoPositions(m), st.Tiles, int(p.Cout), int(p.Cin), f16, false, false, GemmActNone, false)
 		wp.C = p.Cout
-		st.Out, st.OutParams, st.OutGroups = WinoOutFor(wp)
+		st.Out, st.OutParams, st.OutGroups = WinoOutFor(m, wp)
 		steps = append(steps, st)
 	}
 	return steps
@@ -510,4 +732,93 @@ func WinoOutCPU(p WinoParams, m, bias, r, y []float32) {
 		WinoOutAt(&p, i)
 	}
 	WinoM, WinoBias, WinoR, WinoY = nil, nil, nil, nil
+}
+
+// Wino4InCPU is the CPU reference of Wino4InTex: V[6ξ+ν][t][c] = (Bᵀ·d·B)[ξ][ν] of the
+// 6×6 patch d whose top-left input pixel is (4·ty−1, 4·tx−1), 0 in the padding.
+func Wino4InCPU(p WinoParams, x, v []float32) {
+	nt := WinoTiles(&p)
+	for t := uint32(0); t < nt; t++ {
+		tx, b, ty := t%p.TilesW, WinoTileImage(&p, t), WinoTileRow(&p, t)
+		for c := uint32(0); c < p.C; c++ {
+			var e [6][6]float32 // Bᵀ·d, column by column
+			for q := range 6 {
+				var d [6]float32
+				for i := range d {
+					iy, ix := int(4*ty)-1+i, int(4*tx)-1+q
+					if iy >= 0 && ix >= 0 && iy < int(p.H) && ix < int(p.W) {
+						d[i] = x[((int(b)*int(p.H)+iy)*int(p.W)+ix)*int(p.C)+int(c)]
+					}
+				}
+				col := wino4BT(d)
+				for i := range 6 {
+					e[i][q] = col[i]
+				}
+			}
+			for r := range 6 {
+				for q, val := range wino4BT(e[r]) {
+					v[((uint32(6*r+q))*nt+t)*p.C+c] = val
+				}
+			}
+		}
+	}
+}
+
+// Wino4OutCPU is the CPU reference of Wino4OutTex: each tile's 4×4 output pixels
+// Aᵀ·m·A (+ bias, + r; bias and r may be nil when unused), those inside the image.
+func Wino4OutCPU(p WinoParams, m, bias, r, y []float32) {
+	nt := WinoTiles(&p)
+	for t := uint32(0); t < nt; t++ {
+		tx, b, ty := t%p.TilesW, WinoTileImage(&p, t), WinoTileRow(&p, t)
+		for co := uint32(0); co < p.C; co++ {
+			var u [4][6]float32 // Aᵀ·m, column by column
+			for q := range 6 {
+				var col [6]float32
+				for i := range col {
+					col[i] = m[(uint32(6*i+q)*nt+t)*p.C+co]
+				}
+				for i, val := range wino4AT(col) {
+					u[i][q] = val
+				}
+			}
+			for i := range 4 {
+				for j, val := range wino4AT(u[i]) {
+					oy, ox := 4*ty+uint32(i), 4*tx+uint32(j)
+					if oy >= p.H || ox >= p.W {
+						continue
+					}
+					idx := ((b*p.C+co)*p.H+oy)*p.W + ox
+					if p.Flags&ConvBias != 0 {
+						val += bias[co]
+					}
+					if p.Flags&ConvResidual != 0 {
+						val += r[idx]
+					}
+					y[idx] = val
+				}
+			}
+		}
+	}
+}
+
+// wino4BT and wino4AT apply Bᵀ and Aᵀ of F(4×4, 3×3) to six values, in the order of
+// the kernels' WINO4_BT* and WINO4_AT* (so that the references round alike).
+func wino4BT(d [6]float32) [6]float32 {
+	return [6]float32{
+		4*d[0] - 5*d[2] + d[4],
+		d[3] + d[4] - 4*(d[1]+d[2]),
+		4*(d[1]-d[2]) - d[3] + d[4],
+		2*(d[3]-d[1]) - d[2] + d[4],
+		2*(d[1]-d[3]) - d[2] + d[4],
+		4*d[1] - 5*d[3] + d[5],
+	}
+}
+
+func wino4AT(m [6]float32) [4]float32 {
+	return [4]float32{
+		m[0] + m[1] + m[2] + m[3] + m[4],
+		m[1] - m[2] + 2*(m[3]-m[4]),
+		m[1] + m[2] + 4*(m[3]+m[4]),
+		m[1] - m[2] + 8*(m[3]-m[4]) + m[5],
+	}
 }

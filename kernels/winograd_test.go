@@ -8,39 +8,42 @@ import (
 	"github.com/sdgo/sdgo/kernels"
 )
 
-// BenchmarkWinoTransforms times the Winograd input and output transforms (the output
-// one with bias and residual, as in a resnet's second conv) at the Winograd convs of the
-// VAE decoder at 256² (one image, a chunk of tile rows whose V and M take at most 16 MiB
-// as in nn), reporting GB/s of V or M in the GFLOP/s column.
+// BenchmarkWinoTransforms times the Winograd F(2×2, 3×3) and F(4×4, 3×3) input and
+// output transforms (the output one with bias and residual, as in a resnet's second
+// conv) at the Winograd convs of the VAE decoder at 256² (one image, a chunk of tile
+// rows whose V and M take at most 16 MiB as in nn), reporting GB/s of V or M in the
+// GFLOP/s column.
 func BenchmarkWinoTransforms(b *testing.B) {
 	d := device(b)
-	for _, s := range []struct{ c, hw int }{{512, 64}, {256, 128}, {128, 256}} {
-		p := kernels.WinoParams{N: 1, H: uint32(s.hw), W: uint32(s.hw), C: uint32(s.c), TilesW: uint32(s.hw / 2),
-			TileRows: uint32(kernels.WinoChunkRows(1, s.hw/2, s.hw/2, s.c, s.c, 16<<20)), Flags: kernels.ConvBias | kernels.ConvResidual}
+	for _, s := range []struct{ tile, c, hw int }{{2, 512, 64}, {2, 256, 128}, {2, 128, 256}, {4, 512, 64}, {4, 256, 128}, {4, 128, 256}} {
+		tilesW, tileRows := kernels.WinoGrid(s.tile, s.hw, s.hw)
+		p := kernels.WinoParams{N: 1, H: uint32(s.hw), W: uint32(s.hw), C: uint32(s.c), TilesW: uint32(tilesW),
+			TileRows: uint32(kernels.WinoChunkRows(s.tile, 1, tilesW, tileRows, s.c, s.c, 16<<20)), Flags: kernels.ConvBias | kernels.ConvResidual}
 		t := int(kernels.WinoTiles(&p))
-		b.Run(fmt.Sprintf("in/%dx%d", s.c, s.hw), func(b *testing.B) {
-			spec, pp, g := kernels.WinoInFor(p)
+		pos := kernels.WinoPositions(s.tile)
+		b.Run(fmt.Sprintf("F%d/in/%dx%d", s.tile, s.c, s.hw), func(b *testing.B) {
+			spec, pp, g := kernels.WinoInFor(s.tile, p)
 			k, err := d.Kernel(spec)
 			if err != nil {
 				b.Fatal(err)
 			}
-			x, v := filled(b, d, s.hw*s.hw*s.c, 1), filled(b, d, 16*t*s.c, 0)
+			x, v := filled(b, d, s.hw*s.hw*s.c, 1), filled(b, d, pos*t*s.c, 0)
 			defer x.Free()
 			defer v.Free()
-			timePlan(b, d, float64(16*t*s.c*4), gpu.Dispatch{Kernel: k, Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(v)}, Params: gpu.Params(pp), Groups: g})
+			timePlan(b, d, float64(pos*t*s.c*4), gpu.Dispatch{Kernel: k, Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(v)}, Params: gpu.Params(pp), Groups: g})
 		})
-		b.Run(fmt.Sprintf("out/%dx%d", s.c, s.hw), func(b *testing.B) {
-			spec, pp, g := kernels.WinoOutFor(p)
+		b.Run(fmt.Sprintf("F%d/out/%dx%d", s.tile, s.c, s.hw), func(b *testing.B) {
+			spec, pp, g := kernels.WinoOutFor(s.tile, p)
 			k, err := d.Kernel(spec)
 			if err != nil {
 				b.Fatal(err)
 			}
-			m, y, bias, r := filled(b, d, 16*t*s.c, 1), filled(b, d, s.hw*s.hw*s.c, 0), filled(b, d, s.c, 0), filled(b, d, s.hw*s.hw*s.c, 0)
+			m, y, bias, r := filled(b, d, pos*t*s.c, 1), filled(b, d, s.hw*s.hw*s.c, 0), filled(b, d, s.c, 0), filled(b, d, s.hw*s.hw*s.c, 0)
 			defer m.Free()
 			defer y.Free()
 			defer bias.Free()
 			defer r.Free()
-			timePlan(b, d, float64(16*t*s.c*4), gpu.Dispatch{Kernel: k, Bindings: []gpu.Binding{gpu.Bind(m), gpu.Bind(bias), gpu.Bind(r), gpu.Bind(y)}, Params: gpu.Params(pp), Groups: g})
+			timePlan(b, d, float64(pos*t*s.c*4), gpu.Dispatch{Kernel: k, Bindings: []gpu.Binding{gpu.Bind(m), gpu.Bind(bias), gpu.Bind(r), gpu.Bind(y)}, Params: gpu.Params(pp), Groups: g})
 		})
 	}
 }

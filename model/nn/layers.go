@@ -29,8 +29,8 @@ const (
 	ConvPlain ConvLayout = iota
 	// ConvTapMajor: [out, k, k, in] (kernels.ConvTapMajor), for the "tex" conv.
 	ConvTapMajor
-	// ConvWinograd: U [16, out, in] (kernels.WinoWeights) of a 3×3 kernel, for the
-	// Winograd path; W.Shape is U's.
+	// ConvWinograd: U [(m+2)², out, in] (kernels.WinoWeights, tile side m from
+	// kernels.WinoTile) of a 3×3 kernel, for the Winograd path; W.Shape is U's.
 	ConvWinograd
 )
 

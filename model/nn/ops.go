@@ -359,19 +359,22 @@ func (n *Net) tiled(spec kernels.Spec, params []byte, groups [3]uint32, parts in
 // winoChunkBytes bounds the Winograd transforms' V and M of one chunk of tile rows.
 const winoChunkBytes = 16 << 20
 
-// winograd dispatches conv p (3×3, stride 1, padding 1) as Winograd F(2×2, 3×3) in
-// chunks of tile rows: input transform, 16 batched GEMMs, output transform (+bias, +r).
+// winograd dispatches conv p (3×3, stride 1, padding 1) as Winograd F(m×m, 3×3), m from
+// U's shape, in chunks of tile rows: input transform, (m+2)² batched GEMMs, output
+// transform (+bias, +r).
 func (n *Net) winograd(p kernels.ConvParams, in Tensor, c Conv, bias, r, y Tensor) {
 	nb, cin, cout := int(p.N), int(p.Cin), int(p.Cout)
-	tilesW, tileRows := (int(p.W)+1)/2, (int(p.H)+1)/2
-	rows := kernels.WinoChunkRows(nb, tilesW, tileRows, cin, cout, winoChunkBytes)
-	v, m := n.Act(16*nb*rows*tilesW*cin), n.Act(16*nb*rows*tilesW*cout)
+	pos := c.W.Shape[0]
+	tile := kernels.WinoTileOf(pos)
+	tilesW, tileRows := kernels.WinoGrid(tile, int(p.H), int(p.W))
+	rows := kernels.WinoChunkRows(tile, nb, tilesW, tileRows, cin, cout, winoChunkBytes)
+	v, m := n.Act(pos*nb*rows*tilesW*cin), n.Act(pos*nb*rows*tilesW*cout)
 	gemm, err := kernels.GemmKernel("tex", c.W.F16)
 	if err != nil {
 		n.Fail("conv", err)
 		return
 	}
-	for _, st := range kernels.WinoSteps(p, c.W.F16, rows) {
+	for _, st := range kernels.WinoSteps(p, tile, c.W.F16, rows) {
 		n.dispatch(st.In, gpu.Params(st.InParams), st.InGroups, in, v)
 		n.dispatch(gemm, gpu.Params(st.Gemm), kernels.GemmGroups("tex", st.Gemm), v, c.W, v, v, m)
 		n.dispatch(st.Out, gpu.Params(st.OutParams), st.OutGroups, m, bias, r, y)

@@ -32,7 +32,7 @@ func (n *Net) param(w *weights.Weights, name string, layout ConvLayout, shape ..
 		return Tensor{}
 	}
 	t := Tensor{Shape: append([]int(nil), src.Shape...), F16: n.F16 && len(src.Shape) >= 2}
-	var wino []float32 // the Winograd weights, computed whole (VAE kernels: ≤ 17 MB)
+	var wino []float32 // the Winograd weights, computed whole (VAE kernels: ≤ 38 MB)
 	if layout == ConvWinograd {
 		g, err := src.Float32()
 		if err == nil && n.LoRA != nil && n.LoRA.Touches(w.Component, name) {
@@ -43,8 +43,9 @@ func (n *Net) param(w *weights.Weights, name string, layout ConvLayout, shape ..
 			return Tensor{}
 		}
 		cout, cin := t.Shape[0], t.Shape[1]
-		wino = kernels.WinoWeights(g, cout, cin)
-		t.Shape, t.F16 = []int{16, cout, cin}, false // fp32: see Net.Winograd
+		m := kernels.WinoTile(cin, cout)
+		wino = kernels.WinoWeights(g, cout, cin, m)
+		t.Shape, t.F16 = []int{kernels.WinoPositions(m), cout, cin}, false // fp32: see Net.Winograd
 	}
 	dst, err := n.d.Alloc(t.Bytes())
 	if err != nil {

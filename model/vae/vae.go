@@ -58,8 +58,8 @@ func Load(n *nn.Net, w *weights.Weights, cfg weights.VAEConfig, withEncoder bool
 	last := len(cfg.BlockOutChannels) - 1
 	v.post = n.LoadConv(w, "post_quant_conv", 1, 0)
 	// The decoder's 3×3 convs at 2× the latent size and above run as Winograd on CPU
-	// devices (see nn.Net.Winograd): ~90% of its multiplies, for 16/9 of their weights
-	// in fp32 (+115 MB for SD's VAE); the mid block and level 0 run at the latent size.
+	// devices (see nn.Net.Winograd): ~90% of its multiplies, for 4× their weights in
+	// fp32 (+209 MiB for SD's VAE); the mid block and level 0 run at the latent size.
 	v.dec = loadCoder(n, w, "decoder.", "up_blocks", "upsamplers", cfg.LayersPerBlock+1, last, 1, func(c *nn.Conv) {})
 	if withEncoder {
 		v.quant = n.LoadConv(w, "quant_conv", 1, 0)
