@@ -3,6 +3,7 @@ package nn
 import (
 	"encoding/binary"
 	"fmt"
+	"unsafe"
 
 	"github.com/sdgo/sdgo/gpu"
 	"github.com/sdgo/sdgo/kernels"
@@ -99,16 +100,33 @@ func (n *Net) param(w *weights.Weights, name string, layout ConvLayout, shape ..
 }
 
 // tapMajorRows wraps the reader of a [out, in, k, k] kernel so that it reads the
-// [out, k, k, in] order (kernels.ConvTapMajor), a few whole rows at a time.
+// [out, k, k, in] order (kernels.ConvTapMajor), a few whole rows at a time, through one
+// reused buffer: chunks of whole rows (the uploads' own) are transposed straight into d.
 func tapMajorRows[T any](read func([]T, int) error, cin, khw int) func([]T, int) error {
 	k := cin * khw
+	var rows []T
 	return func(d []T, start int) error {
 		r0, r1 := start/k, (start+len(d)+k-1)/k
-		rows := make([]T, (r1-r0)*k)
-		if err := read(rows, r0*k); err != nil {
+		if n := (r1 - r0) * k; cap(rows) < n {
+			rows = make([]T, n)
+		}
+		src := rows[:(r1-r0)*k]
+		if err := read(src, r0*k); err != nil {
 			return err
 		}
-		copy(d, kernels.ConvTapMajor(rows, r1-r0, cin, khw)[start-r0*k:])
+		if start%k != 0 || len(d)%k != 0 {
+			copy(d, kernels.ConvTapMajor(src, r1-r0, cin, khw)[start-r0*k:])
+			return nil
+		}
+		for r := 0; r < r1-r0; r++ {
+			in, out := src[r*k:(r+1)*k], d[r*k:(r+1)*k]
+			for t := 0; t < khw; t++ {
+				o := out[t*cin : (t+1)*cin]
+				for ci := range o {
+					o[ci] = in[ci*khw+t]
+				}
+			}
+		}
 		return nil
 	}
 }
@@ -133,22 +151,32 @@ func uploadF16(dst *gpu.Tensor, t Tensor, read func([]uint16, int) error) error 
 	rows, rowLen := t.rows()
 	words := (rowLen + 1) / 2
 	perChunk := max(1, uploadChunk/rowLen) // rows per write
-	halves := make([]uint16, perChunk*rowLen)
-	buf := make([]byte, perChunk*words*4)
+	halves := make([]uint16, perChunk*words*2)
+	// The device's words are little-endian pairs of halves: on a little-endian host,
+	// the halves' own bytes.
+	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(halves))), 2*len(halves))
 	for r0 := 0; r0 < rows; r0 += perChunk {
 		nr := min(perChunk, rows-r0)
 		if err := read(halves[:nr*rowLen], r0*rowLen); err != nil {
 			return err
 		}
-		clear(buf)
-		for r := 0; r < nr; r++ {
-			for k, h := range halves[r*rowLen : (r+1)*rowLen] {
-				binary.LittleEndian.PutUint16(buf[(r*words*2+k)*2:], h)
+		if rowLen%2 != 0 { // pad each row to whole words, last row first
+			for r := nr - 1; r >= 0; r-- {
+				copy(halves[r*words*2:r*words*2+rowLen], halves[r*rowLen:(r+1)*rowLen])
+				halves[r*words*2+rowLen] = 0
 			}
 		}
-		if err := dst.Write(int64(r0*words*4), buf[:nr*words*4]); err != nil {
+		if !littleEndian {
+			for i, h := range halves[:nr*words*2] {
+				binary.LittleEndian.PutUint16(raw[2*i:], h)
+			}
+		}
+		if err := dst.Write(int64(r0*words*4), raw[:nr*words*4]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// littleEndian reports whether this host stores halves as the device's words do.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
