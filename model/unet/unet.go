@@ -57,9 +57,15 @@ func Load(n *nn.Net, w *weights.Weights, cfg weights.UNetConfig) *UNet {
 	u.convIn = n.LoadConv(w, "conv_in", 1, 1)
 	ch := cfg.BlockOutChannels
 	last := len(ch) - 1
+	// The 3×3 convs at the latent's full size (and conv_out) run as Winograd on CPU
+	// devices (see nn.Net.Winograd): SD 1.x's 17 M parameters there do a third of its
+	// conv multiplies, and their U takes 8× their fp16 size (+220 MiB); the strided
+	// downsamplers and 1×1 convs never do.
+	defer func() { n.Winograd = false }()
 	for i := range ch {
 		p := fmt.Sprintf("down_blocks.%d.", i)
 		var b downBlock
+		n.Winograd = i == 0
 		for j := 0; j < cfg.LayersPerBlock; j++ {
 			b.resnets = append(b.resnets, loadResnet(n, w, fmt.Sprintf("%sresnets.%d.", p, j)))
 			if cfg.DownAttention[i] {
@@ -72,6 +78,7 @@ func Load(n *nn.Net, w *weights.Weights, cfg weights.UNetConfig) *UNet {
 		}
 		u.down = append(u.down, b)
 	}
+	n.Winograd = false
 	u.mid = midBlock{
 		res1: loadResnet(n, w, "mid_block.resnets.0."),
 		attn: loadTransformer(n, w, "mid_block.attentions.0.", cfg, cfg.Heads[last]),
@@ -80,6 +87,7 @@ func Load(n *nn.Net, w *weights.Weights, cfg weights.UNetConfig) *UNet {
 	for i := range ch {
 		p := fmt.Sprintf("up_blocks.%d.", i)
 		var b upBlock
+		n.Winograd = i == last
 		for j := 0; j <= cfg.LayersPerBlock; j++ {
 			b.resnets = append(b.resnets, loadResnet(n, w, fmt.Sprintf("%sresnets.%d.", p, j)))
 			if cfg.UpAttention[i] {
@@ -87,12 +95,14 @@ func Load(n *nn.Net, w *weights.Weights, cfg weights.UNetConfig) *UNet {
 			}
 		}
 		if i < last {
+			n.Winograd = i+1 == last // it convolves at the next level's size
 			c := n.LoadConv(w, p+"upsamplers.0.conv", 1, 1)
 			b.upsample = &c
 		}
 		u.up = append(u.up, b)
 	}
 	u.normOut = n.LoadNorm(w, "conv_norm_out")
+	n.Winograd = true
 	u.convOut = n.LoadConv(w, "conv_out", 1, 1)
 	return u
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sdgo/sdgo/gpu"
 	"github.com/sdgo/sdgo/model/internal/fixture"
 	"github.com/sdgo/sdgo/model/nn"
 )
@@ -152,4 +153,40 @@ func TestUNetFromProjections(t *testing.T) {
 		require.ErrorContains(t, n.Err(), c.err, "%d projections too many", c.extra)
 		n.Close()
 	}
+}
+
+// TestWinogradAtFullSize checks which convs load for Winograd on a CPU device: the 3×3
+// convs at the latent's full size (first down level, last up level, the upsampler into
+// it, conv_out), and no other.
+func TestWinogradAtFullSize(t *testing.T) {
+	d := fixture.Device(t)
+	if d.Info.Type != gpu.CPU {
+		t.Skip("Winograd runs on CPU devices only")
+	}
+	m := fixture.Model(t, "tiny-sd1")
+	n := nn.New(d, true)
+	defer n.Close()
+	u := Load(n, m.UNet, m.Config.UNet)
+	require.NoError(t, n.Err())
+	last := len(u.up) - 1
+	wino := func(c nn.Conv) bool { return c.Layout == nn.ConvWinograd }
+	for i, b := range u.down {
+		for _, r := range b.resnets {
+			require.Equal(t, i == 0, wino(r.conv1) && wino(r.conv2), "down %d", i)
+		}
+		if b.downsample != nil {
+			require.False(t, wino(*b.downsample), "down %d downsampler", i)
+		}
+	}
+	require.False(t, wino(u.mid.res1.conv1))
+	for i, b := range u.up {
+		for _, r := range b.resnets {
+			require.Equal(t, i == last, wino(r.conv1) && wino(r.conv2), "up %d", i)
+		}
+		if b.upsample != nil {
+			require.Equal(t, i+1 == last, wino(*b.upsample), "up %d upsampler", i)
+		}
+	}
+	require.False(t, wino(u.convIn), "conv_in: 4 input channels")
+	require.True(t, wino(u.convOut))
 }
