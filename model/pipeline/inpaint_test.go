@@ -116,3 +116,23 @@ func TestOddSizes(t *testing.T) {
 type fixedRNG struct{}
 
 func (fixedRNG) Randn(n int) []float32 { return make([]float32, n) }
+
+// TestFitTile checks the tile search: the longer side halves first, never below 16
+// latents (or the latent's size), and a graph that never fits stops at the smallest.
+func TestFitTile(t *testing.T) {
+	area := func(max int) func(th, tw int) bool { return func(th, tw int) bool { return th*tw <= max } }
+	for _, c := range []struct{ h, w, max, th, tw int }{
+		{64, 64, 2048, 64, 32}, // SD's VAE decoder at 512² on lavapipe
+		{96, 96, 2048, 64, 32},
+		{64, 128, 2048, 64, 32},
+		{128, 40, 2048, 32, 40},
+		{64, 64, 256, 16, 16},
+		{64, 64, 300, 16, 16},
+		{64, 64, 0, 16, 16}, // never fits
+		{12, 200, 0, 12, 16},
+		{40, 40, 1600, 40, 40},
+	} {
+		th, tw := fitTile(c.h, c.w, area(c.max))
+		require.Equal(t, [2]int{c.th, c.tw}, [2]int{th, tw}, "%dx%d within %d", c.h, c.w, c.max)
+	}
+}
