@@ -107,9 +107,11 @@ func abs32(x float32) float32 {
 }
 
 // BenchmarkAttention times flash vs naive attention at SD1's level-1 self-attention:
-// 4096 tokens (512×512), 8 heads of 40, batch 2 (CFG); reports device memory (bytes
-// allocated for the op beyond what was live before: flash needs Q,K,V,O = 42 MiB, naive
-// adds B·H·4096²·4 = 1 GiB of scores). $SDGO_ATTN_TOKENS overrides the token count.
+// 4096 tokens (512×512), 8 heads of 40, batch 2 (CFG), and on CPU devices the texel
+// flash kernel (its V binding holds the values, untransposed: the same work); reports
+// device memory (bytes allocated for the op beyond what was live before: flash needs
+// Q,K,V,O = 42 MiB, naive adds B·H·4096²·4 = 1 GiB of scores). $SDGO_ATTN_TOKENS
+// overrides the token count.
 func BenchmarkAttention(b *testing.B) {
 	d := device(b)
 	tokens := 4096
@@ -121,12 +123,18 @@ func BenchmarkAttention(b *testing.B) {
 		b, h, dh int
 		tk       int
 		naive    bool
+		tex      bool // the texel flash kernel (CPU devices; V transposed per head)
 	}{
-		{"flash_self_d40", 2, 8, 40, tokens, false},
-		{"naive_self_d40", 2, 8, 40, tokens, true},
-		{"flash_cross77_d40", 2, 8, 40, 77, false},
-		{"flash_self_d160", 2, 8, 160, tokens / 16, false},
+		{"flash_self_d40", 2, 8, 40, tokens, false, false},
+		{"tex_self_d40", 2, 8, 40, tokens, false, true},
+		{"naive_self_d40", 2, 8, 40, tokens, true, false},
+		{"flash_cross77_d40", 2, 8, 40, 77, false, false},
+		{"flash_self_d160", 2, 8, 160, tokens / 16, false, false},
+		{"tex_self_d160", 2, 8, 160, tokens / 16, false, true},
 	} {
+		if c.tex && d.Info.Type != gpu.CPU {
+			continue
+		}
 		b.Run(fmt.Sprintf("%s/%dx%d", c.name, tokens, c.tk), func(b *testing.B) {
 			before := d.Memory().Live
 			d.ResetPeak()
@@ -147,6 +155,9 @@ func BenchmarkAttention(b *testing.B) {
 				}
 				defer s.Free()
 				ds = naiveDispatches(b, d, p, q, k, v, o, s)
+			} else if c.tex {
+				spec, groups := kernels.FlashTex(p)
+				ds = []gpu.Dispatch{{Kernel: kernel(b, d, spec), Bindings: []gpu.Binding{gpu.Bind(q), gpu.Bind(k), gpu.Bind(v), gpu.Bind(o)}, Params: gpu.Params(p), Groups: groups}}
 			} else {
 				ds = []gpu.Dispatch{flashDispatch(b, d, p, q, k, v, o)}
 			}

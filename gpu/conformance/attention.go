@@ -42,6 +42,13 @@ func init() {
 		{2, 130, 100, 3, 40, false, false, 1},    // ragged blocks of 64 queries and 32 keys
 		{1, 70, 45, 2, 64, false, false, 1},
 		{1, 65, 33, 1, 80, false, false, 1},
+		// the texel flash kernel (keys in blocks of 32): ragged query blocks, one and
+		// several key blocks, every head dim it is compiled for
+		{2, 37, 64, 8, 40, false, false, 1},
+		{1, 70, 96, 2, 64, false, false, 1},
+		{2, 33, 32, 2, 80, false, false, 1},
+		{1, 20, 64, 2, 160, false, false, 1},
+		{2, 1024, 1024, 8, 40, false, true, 31}, // SD1 self-attention at 256×256
 	} {
 		name := "flash_attention"
 		if _, ok := map[int]bool{40: true, 64: true, 80: true, 160: true}[s.d]; ok {
@@ -54,6 +61,12 @@ func init() {
 			}
 			register(Case{Kernel: kernel, Shape: s.String(), Slow: s.slow, Run: func(d *gpu.Device) (Comparison, error) {
 				return checkFlash(d, s, kernels.Target{CPU: !wide})
+			}})
+		}
+		if p := kernels.NewAttentionParams(s.b, s.tq, s.tk, s.h, s.d, s.causal); kernels.FlashTexFits(p) {
+			spec, _ := kernels.FlashTex(p)
+			register(Case{Kernel: spec.Name, Shape: s.String(), Slow: s.slow, Run: func(d *gpu.Device) (Comparison, error) {
+				return checkFlashTex(d, s)
 			}})
 		}
 		if kernels.FlashCMFits(kernels.NewAttentionParams(s.b, s.tq, s.tk, s.h, s.d, s.causal)) {
@@ -203,6 +216,43 @@ func checkFlash(d *gpu.Device, s attnShape, t kernels.Target) (Comparison, error
 				o = append(o, full[(b*s.tq+i)*w:(b*s.tq+i+1)*w]...)
 			}
 		}
+		return o
+	}
+	return compareAttention(s, p, q, k, v, outs[0], nil, cpuRows), nil
+}
+
+// checkFlashTex runs the texel flash kernel on s, with V transposed per (batch, head)
+// pair as its binding wants it.
+func checkFlashTex(d *gpu.Device, s attnShape) (Comparison, error) {
+	q, k, v := attnInputs(s)
+	p := kernels.NewAttentionParams(s.b, s.tq, s.tk, s.h, s.d, s.causal)
+	vt := make([]float32, len(v))
+	for b := 0; b < s.b; b++ {
+		for h := 0; h < s.h; h++ {
+			for j := 0; j < s.tk; j++ {
+				for x := 0; x < s.d; x++ {
+					vt[((b*s.h+h)*s.d+x)*s.tk+j] = v[(b*s.tk+j)*s.h*s.d+h*s.d+x]
+				}
+			}
+		}
+	}
+	spec, groups := kernels.FlashTex(p)
+	outs, err := runKernel(d, spec, gpu.Params(p), groups, [][]float32{q, k, vt}, [][]float32{make([]float32, s.b*s.tq*s.h*s.d)})
+	if err != nil {
+		return Comparison{}, err
+	}
+	cpuRows := func(rows []int) []float32 {
+		w := s.h * s.d
+		var qs []float32
+		for b := 0; b < s.b; b++ {
+			for _, i := range rows {
+				qs = append(qs, q[(b*s.tq+i)*w:(b*s.tq+i+1)*w]...)
+			}
+		}
+		pr := p
+		pr.Tq = uint32(len(rows))
+		o := make([]float32, len(qs))
+		kernels.FlashAttentionCPU(pr, qs, k, v, o)
 		return o
 	}
 	return compareAttention(s, p, q, k, v, outs[0], nil, cpuRows), nil

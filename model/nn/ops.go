@@ -406,13 +406,26 @@ func (n *Net) attend(x, k, v Tensor, a Attention, causal bool, res Tensor) Tenso
 		return Tensor{}
 	}
 	q := n.Linear(x, a.Q, EpilogueNone, Tensor{})
+	return n.Linear(n.attention(q, k, v, a.Heads, causal), a.Out, EpilogueNone, res)
+}
+
+// attention returns softmax(Q·Kᵀ/√D)·V of every head, [B, Tq, C], for q [B, Tq, C] and
+// k, v [B, Tk, C], by the path attentionPath picks.
+func (n *Net) attention(q, k, v Tensor, heads int, causal bool) Tensor {
 	if n.err != nil {
 		return Tensor{}
 	}
 	b, tq, width := q.Shape[0], q.Shape[1], q.Shape[2]
-	p := kernels.NewAttentionParams(b, tq, k.Shape[1], a.Heads, width/a.Heads, causal)
-	if n.useGEMMAttention(p) {
-		return n.Linear(n.gemmAttention(q, k, v, a.Heads), a.Out, EpilogueNone, res)
+	p := kernels.NewAttentionParams(b, tq, k.Shape[1], heads, width/heads, causal)
+	switch n.attentionPath(p) {
+	case attentionTex:
+		spec, groups := kernels.FlashTex(p)
+		vt := n.splitHeads(v, heads, true)
+		o := n.Act(b, tq, width)
+		n.dispatch(spec, gpu.Params(p), groups, q, k, vt, o)
+		return o
+	case attentionGEMM:
+		return n.gemmAttention(q, k, v, heads)
 	}
 	spec, groups, err := kernels.FlashAttentionFor(p, n.target())
 	if err != nil {
@@ -421,40 +434,72 @@ func (n *Net) attend(x, k, v Tensor, a Attention, causal bool, res Tensor) Tenso
 	}
 	o := n.Act(b, tq, width)
 	n.dispatch(spec, gpu.Params(p), groups, q, k, v, o)
-	return n.Linear(o, a.Out, EpilogueNone, res)
+	return o
 }
 
-// useGEMMAttention picks attention through GEMMs and a softmax instead of a flash
-// kernel, for non-causal attention:
-//   - on CPU devices always: the texel GEMMs run several times faster than the flash
-//     kernels, short attention included (lavapipe at 256²: SD 1.x's 160-wide heads at 8²
-//     latents took 27 ms per flash dispatch, 1.9 GFLOP/s; with them as GEMMs too,
-//     whole UNet evaluations interleaved ran 1.03× as fast, 0.95–1.08 over seven pairs);
-//   - on GPUs for head dims without a specialised flash kernel (the VAE's single
+// The ways attention runs: a flash kernel (storage-buffer or tensor-core builds), the
+// texel flash kernel for CPU devices, or two GEMMs and a softmax.
+const (
+	attentionFlash = "flash"
+	attentionTex   = "tex"
+	attentionGEMM  = "gemm"
+)
+
+// attentionPath picks how attention p runs:
+//   - on CPU devices, the texel flash kernel where it fits (kernels.FlashTexFits: SD's
+//     self-attention at its usual sizes), else GEMMs: the texel GEMMs run several times
+//     faster than the storage-buffer flash kernels, short attention included (lavapipe
+//     at 256²: SD 1.x's 160-wide heads at 8² latents took 27 ms per flash dispatch,
+//     1.9 GFLOP/s; with them as GEMMs too, whole UNet evaluations interleaved ran 1.03×
+//     as fast, 0.95–1.08 over seven pairs);
+//   - on GPUs, GEMMs for head dims without a specialised flash kernel (the VAE's single
 //     512-wide head: 54 ms in the generic kernel at 512² on the H100, a few ms as GEMMs)
 //     and for short attention (at most 2¹⁶ scores per head) that the tensor-core flash
 //     kernel does not take: the other flash kernels give each query row one thread,
 //     which leaves a GPU nearly idle on a few hundred rows (SD 1.x's 160-wide heads at
 //     16² and 8² latents: 0.5 ms per attention on the H100, 0.14 ms as GEMMs). The
 //     UNet's long attention stays on the flash kernels (as GEMMs their softmax passes
-//     took 3× longer).
+//     took 3× longer);
+//   - causal attention (the text encoder) always on the flash kernels.
 //
-// SDGO_ATTENTION=flash or gemm forces one.
-func (n *Net) useGEMMAttention(p kernels.AttentionParams) bool {
+// SDGO_ATTENTION=flash, tex or gemm forces one where it can run.
+func (n *Net) attentionPath(p kernels.AttentionParams) string {
 	causal := p.Causal != 0
 	switch os.Getenv("SDGO_ATTENTION") {
-	case "flash":
-		return false
-	case "gemm":
-		return !causal
+	case attentionFlash:
+		return attentionFlash
+	case attentionGEMM:
+		if !causal {
+			return attentionGEMM
+		}
+	case attentionTex:
+		if kernels.FlashTexFits(p) {
+			return attentionTex
+		}
 	}
 	switch {
 	case causal:
-		return false
+		return attentionFlash
+	case n.isCPU() && kernels.FlashTexFits(p):
+		return attentionTex
 	case n.isCPU() || !kernels.FlashSpecialised(int(p.D)):
-		return true
+		return attentionGEMM
+	case int(p.Tq)*int(p.Tk) <= 1<<16 && !(n.d.Info.CoopMatrix && kernels.FlashCMFits(p)):
+		return attentionGEMM
 	}
-	return int(p.Tq)*int(p.Tk) <= 1<<16 && !(n.d.Info.CoopMatrix && kernels.FlashCMFits(p))
+	return attentionFlash
+}
+
+// splitHeads returns x [B, T, H·D] as [B·H, T, D], or transposed [B·H, D, T].
+func (n *Net) splitHeads(x Tensor, heads int, transpose bool) Tensor {
+	b, t, dh := x.Shape[0], x.Shape[1], x.Shape[2]/heads
+	y := n.Act(b*heads, t, dh)
+	if transpose {
+		y.Shape = []int{b * heads, dh, t}
+	}
+	p, grid := kernels.NewHeadsParams(b, t, heads, dh, transpose)
+	n.dispatch(kernels.SplitHeads, gpu.Params(p), grid, x, y)
+	return y
 }
 
 // scoreChunkBytes bounds the score matrices GEMM attention materialises at once.
@@ -467,16 +512,7 @@ func (n *Net) gemmAttention(q, k, v Tensor, heads int) Tensor {
 	b, tq, width := q.Shape[0], q.Shape[1], q.Shape[2]
 	tk, dh := k.Shape[1], width/heads
 	pairs := b * heads
-	split := func(x Tensor, t int, transpose bool) Tensor {
-		y := n.Act(pairs, t, dh)
-		if transpose {
-			y.Shape = []int{pairs, dh, t}
-		}
-		p, grid := kernels.NewHeadsParams(b, t, heads, dh, transpose)
-		n.dispatch(kernels.SplitHeads, gpu.Params(p), grid, x, y)
-		return y
-	}
-	qh, kh, vt := split(q, tq, false), split(k, tk, false), split(v, tk, true)
+	qh, kh, vt := n.splitHeads(q, heads, false), n.splitHeads(k, heads, false), n.splitHeads(v, heads, true)
 	oh := n.Act(pairs, tq, dh)
 	chunk := max(1, min(pairs, scoreChunkBytes/(4*tq*tk)))
 	scores := n.Act(chunk, tq, tk)

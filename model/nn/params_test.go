@@ -2,6 +2,7 @@ package nn
 
 import (
 	"encoding/binary"
+	"math/rand"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -60,5 +61,54 @@ func TestUploadF16Rows(t *testing.T) {
 				require.Equal(t, want, binary.LittleEndian.Uint16(got[(r*2*words+k)*2:]), "shape %v row %d half %d", shape, r, k)
 			}
 		}
+	}
+}
+
+// TestAttentionPaths checks that the texel flash kernel's attention (with V split into
+// its transposed heads) matches attention through GEMMs and a softmax, on shapes it
+// takes: SD 1.x's 40-wide heads with two key blocks and a ragged query block, and 80.
+func TestAttentionPaths(t *testing.T) {
+	d, err := gpu.Open("")
+	require.NoError(t, err)
+	defer d.Close()
+	for _, c := range []struct{ b, tq, tk, heads, dh int }{{2, 45, 64, 8, 40}, {1, 32, 96, 2, 80}} {
+		n := New(d, true)
+		width := c.heads * c.dh
+		r := rand.New(rand.NewSource(int64(c.tq)))
+		in := func(rows int) (Tensor, []float32) {
+			v := make([]float32, rows*width)
+			for i := range v {
+				v[i] = float32(r.NormFloat64())
+			}
+			g, err := d.Alloc(int64(4 * len(v)))
+			require.NoError(t, err)
+			t.Cleanup(g.Free)
+			require.NoError(t, g.WriteFloat32(0, v))
+			return n.External(g, c.b, rows/c.b, width), v
+		}
+		q, _ := in(c.b * c.tq)
+		k, _ := in(c.b * c.tk)
+		v, _ := in(c.b * c.tk)
+		p := kernels.NewAttentionParams(c.b, c.tq, c.tk, c.heads, c.dh, false)
+		require.True(t, kernels.FlashTexFits(p))
+		var outs [2]*gpu.Tensor
+		for i, path := range []string{attentionTex, attentionGEMM} {
+			t.Setenv("SDGO_ATTENTION", path)
+			require.Equal(t, path, n.attentionPath(p))
+			if outs[i], err = d.Alloc(int64(4 * c.b * c.tq * width)); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(outs[i].Free)
+			n.Output(n.attention(q, k, v, c.heads, false), outs[i])
+		}
+		cp, err := n.Compile(false)
+		require.NoError(t, err)
+		require.NoError(t, cp.Run())
+		cp.Close()
+		tex, err := outs[0].Float32s()
+		require.NoError(t, err)
+		gemm, err := outs[1].Float32s()
+		require.NoError(t, err)
+		require.InDeltaSlice(t, gemm, tex, 2e-6, "%+v", c)
 	}
 }
