@@ -264,10 +264,24 @@ void main(uint3 id : SV_DispatchThreadID) {
 // store per lane saves the loop's overhead for all but the first component — the stores,
 // not the transforms' arithmetic, were 80% of the input transform's time.
 
-//gosl: hlsl wino_in_tex
+//gosl: hlsl winotexitem
 /*
-#include "winoparams.hlsl"
-[[vk::push_constant]] cbuffer PC { WinoParams P; };
+// // WinoTexItem splits item i of a texel transform's grid (a tile and a group of 4
+// // channels) into the group c4, the tile t, its column tx, image b and tile row ty.
+void WinoTexItem(WinoParams p, uint i, out uint c4, out uint t, out uint tx, out uint b, out uint ty) {
+	c4 = i % (p.C / 4);
+	t = i / (p.C / 4);
+	tx = t % p.TilesW;
+	b = WinoTileImage(p, t);
+	ty = WinoTileRow(p, t);
+}
+*/
+//gosl: end winotexitem
+
+//gosl: hlsl winointex
+/*
+// // The texel input transforms' X and V bindings: X fetched 4 channels a texel, 0 in
+// // the padding; V stored as float4s.
 [[vk::binding(0, 0)]] Buffer<uint4> WinoTexX;
 [[vk::binding(1, 0)]] RWStructuredBuffer<float4> WinoV4;
 float4 WinoFetchX(WinoParams p, uint b, int iy, int ix, uint c4) {
@@ -279,17 +293,37 @@ float4 WinoFetchX(WinoParams p, uint b, int iy, int ix, uint c4) {
 void WinoStoreV4(WinoParams p, uint pos, uint t, uint c, float4 v) {
 	WinoV4[((pos * WinoTiles(p) + t) * p.C + c) / 4] = v;
 }
+*/
+//gosl: end winointex
+
+//gosl: hlsl winoouttex
+/*
+// // The texel output transforms' M and bias bindings, and the per-pixel store of 4
+// // channels (bias and residual added by WinoStoreY) for rows not stored as vectors.
+[[vk::binding(0, 0)]] Buffer<uint4> WinoTexM;
+[[vk::binding(1, 0)]] RWStructuredBuffer<float4> WinoBias4;
+void WinoStoreY4(WinoParams p, uint b, uint co, uint oy, uint ox, float4 v) {
+	WinoStoreY(p, b, co, oy, ox, v.x);
+	WinoStoreY(p, b, co + 1, oy, ox, v.y);
+	WinoStoreY(p, b, co + 2, oy, ox, v.z);
+	WinoStoreY(p, b, co + 3, oy, ox, v.w);
+}
+*/
+//gosl: end winoouttex
+
+//gosl: hlsl wino_in_tex
+/*
+#include "winoparams.hlsl"
+#include "winotexitem.hlsl"
+#include "winointex.hlsl"
+[[vk::push_constant]] cbuffer PC { WinoParams P; };
 [numthreads(64, 1, 1)]
 void main(uint3 id : SV_DispatchThreadID) {
 	WinoParams p = P;
-	uint c4n = p.C / 4;
-	uint n = WinoTiles(p) * c4n;
+	uint n = WinoTiles(p) * (p.C / 4);
 	for (uint i = id.x; i < n; i += p.Stride) {
-		uint c4 = i % c4n;
-		uint t = i / c4n;
-		uint tx = t % p.TilesW;
-		uint b = WinoTileImage(p, t);
-		uint ty = WinoTileRow(p, t);
+		uint c4, t, tx, b, ty;
+		WinoTexItem(p, i, c4, t, tx, b, ty);
 		int y = int(2 * ty) - 1;
 		int x = int(2 * tx) - 1;
 		float4 e[4][4]; // Bᵀ·d, column by column
@@ -319,17 +353,11 @@ void main(uint3 id : SV_DispatchThreadID) {
 #include "conv.hlsl"
 #include "winoparams.hlsl"
 #include "winooutfam.hlsl"
+#include "winotexitem.hlsl"
+#include "winoouttex.hlsl"
 [[vk::push_constant]] cbuffer PC { WinoParams P; };
-[[vk::binding(0, 0)]] Buffer<uint4> WinoTexM;
-[[vk::binding(1, 0)]] RWStructuredBuffer<float4> WinoBias4;
 [[vk::binding(2, 0)]] RWStructuredBuffer<float2> WinoR2;
 [[vk::binding(3, 0)]] RWStructuredBuffer<float2> WinoY2;
-void WinoStoreY4(WinoParams p, uint b, uint co, uint oy, uint ox, float4 v) {
-	WinoStoreY(p, b, co, oy, ox, v.x);
-	WinoStoreY(p, b, co + 1, oy, ox, v.y);
-	WinoStoreY(p, b, co + 2, oy, ox, v.z);
-	WinoStoreY(p, b, co + 3, oy, ox, v.w);
-}
 // // WinoStoreRow writes output row oy of a tile, channels co..co+3 (x: column ox,
 // // y: ox+1) + R, as pairs of floats: for even W, where each pair is 8-byte aligned
 // // and inside the row.
@@ -353,11 +381,8 @@ void main(uint3 id : SV_DispatchThreadID) {
 	uint nt = WinoTiles(p);
 	uint n = nt * c4n;
 	for (uint i = id.x; i < n; i += p.Stride) {
-		uint c4 = i % c4n;
-		uint t = i / c4n;
-		uint tx = t % p.TilesW;
-		uint b = WinoTileImage(p, t);
-		uint ty = WinoTileRow(p, t);
+		uint c4, t, tx, b, ty;
+		WinoTexItem(p, i, c4, t, tx, b, ty);
 		float4 u0[4], u1[4]; // Aᵀ·m, column by column
 		[unroll] for (uint q = 0; q < 4; q++) {
 			float4 m0 = asfloat(WinoTexM[(q * nt + t) * c4n + c4]);
@@ -416,30 +441,17 @@ void main(uint3 id : SV_DispatchThreadID) {
 //gosl: hlsl wino4_in_tex
 /*
 #include "winoparams.hlsl"
+#include "winotexitem.hlsl"
+#include "winointex.hlsl"
 #include "wino4.hlsl"
 [[vk::push_constant]] cbuffer PC { WinoParams P; };
-[[vk::binding(0, 0)]] Buffer<uint4> WinoTexX;
-[[vk::binding(1, 0)]] RWStructuredBuffer<float4> WinoV4;
-float4 WinoFetchX(WinoParams p, uint b, int iy, int ix, uint c4) {
-	if (iy < 0 || ix < 0 || iy >= int(p.H) || ix >= int(p.W)) {
-		return float4(0, 0, 0, 0);
-	}
-	return asfloat(WinoTexX[((b * p.H + uint(iy)) * p.W + uint(ix)) * (p.C / 4) + c4]);
-}
-void WinoStoreV4(WinoParams p, uint pos, uint t, uint c, float4 v) {
-	WinoV4[((pos * WinoTiles(p) + t) * p.C + c) / 4] = v;
-}
 [numthreads(64, 1, 1)]
 void main(uint3 id : SV_DispatchThreadID) {
 	WinoParams p = P;
-	uint c4n = p.C / 4;
-	uint n = WinoTiles(p) * c4n;
+	uint n = WinoTiles(p) * (p.C / 4);
 	for (uint i = id.x; i < n; i += p.Stride) {
-		uint c4 = i % c4n;
-		uint t = i / c4n;
-		uint tx = t % p.TilesW;
-		uint b = WinoTileImage(p, t);
-		uint ty = WinoTileRow(p, t);
+		uint c4, t, tx, b, ty;
+		WinoTexItem(p, i, c4, t, tx, b, ty);
 		int y = int(4 * ty) - 1;
 		int x = int(4 * tx) - 1;
 		float4 e[6][6]; // Bᵀ·d, column by column
@@ -475,10 +487,10 @@ void main(uint3 id : SV_DispatchThreadID) {
 #include "conv.hlsl"
 #include "winoparams.hlsl"
 #include "winooutfam.hlsl"
+#include "winotexitem.hlsl"
+#include "winoouttex.hlsl"
 #include "wino4.hlsl"
 [[vk::push_constant]] cbuffer PC { WinoParams P; };
-[[vk::binding(0, 0)]] Buffer<uint4> WinoTexM;
-[[vk::binding(1, 0)]] RWStructuredBuffer<float4> WinoBias4;
 [[vk::binding(2, 0)]] RWStructuredBuffer<float4> WinoR4;
 [[vk::binding(3, 0)]] RWStructuredBuffer<float4> WinoY4;
 // // WinoStoreRow4 writes output row oy of a tile, channels co..co+3, pixels ox..ox+3
@@ -497,12 +509,6 @@ void WinoStoreRow4(WinoParams p, uint b, uint co, uint oy, uint ox, float4 y0, f
 		WinoY4[idx] = v;
 	}
 }
-void WinoStoreY4(WinoParams p, uint b, uint co, uint oy, uint ox, float4 v) {
-	WinoStoreY(p, b, co, oy, ox, v.x);
-	WinoStoreY(p, b, co + 1, oy, ox, v.y);
-	WinoStoreY(p, b, co + 2, oy, ox, v.z);
-	WinoStoreY(p, b, co + 3, oy, ox, v.w);
-}
 [numthreads(64, 1, 1)]
 void main(uint3 id : SV_DispatchThreadID) {
 	WinoParams p = P;
@@ -510,11 +516,8 @@ void main(uint3 id : SV_DispatchThreadID) {
 	uint nt = WinoTiles(p);
 	uint n = nt * c4n;
 	for (uint i = id.x; i < n; i += p.Stride) {
-		uint c4 = i % c4n;
-		uint t = i / c4n;
-		uint tx = t % p.TilesW;
-		uint b = WinoTileImage(p, t);
-		uint ty = WinoTileRow(p, t);
+		uint c4, t, tx, b, ty;
+		WinoTexItem(p, i, c4, t, tx, b, ty);
 		float4 u[4][6]; // Aᵀ·m, column by column
 		[unroll] for (uint q = 0; q < 6; q++) {
 			float4 m0 = asfloat(WinoTexM[(q * nt + t) * c4n + c4]);

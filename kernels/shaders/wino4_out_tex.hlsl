@@ -5,10 +5,10 @@
 #include "conv.hlsl"
 #include "winoparams.hlsl"
 #include "winooutfam.hlsl"
+#include "winotexitem.hlsl"
+#include "winoouttex.hlsl"
 #include "wino4.hlsl"
 [[vk::push_constant]] cbuffer PC { WinoParams P; };
-[[vk::binding(0, 0)]] Buffer<uint4> WinoTexM;
-[[vk::binding(1, 0)]] RWStructuredBuffer<float4> WinoBias4;
 [[vk::binding(2, 0)]] RWStructuredBuffer<float4> WinoR4;
 [[vk::binding(3, 0)]] RWStructuredBuffer<float4> WinoY4;
 // WinoStoreRow4 writes output row oy of a tile, channels co..co+3, pixels ox..ox+3
@@ -27,12 +27,6 @@ void WinoStoreRow4(WinoParams p, uint b, uint co, uint oy, uint ox, float4 y0, f
 		WinoY4[idx] = v;
 	}
 }
-void WinoStoreY4(WinoParams p, uint b, uint co, uint oy, uint ox, float4 v) {
-	WinoStoreY(p, b, co, oy, ox, v.x);
-	WinoStoreY(p, b, co + 1, oy, ox, v.y);
-	WinoStoreY(p, b, co + 2, oy, ox, v.z);
-	WinoStoreY(p, b, co + 3, oy, ox, v.w);
-}
 [numthreads(64, 1, 1)]
 void main(uint3 id : SV_DispatchThreadID) {
 	WinoParams p = P;
@@ -40,11 +34,8 @@ void main(uint3 id : SV_DispatchThreadID) {
 	uint nt = WinoTiles(p);
 	uint n = nt * c4n;
 	for (uint i = id.x; i < n; i += p.Stride) {
-		uint c4 = i % c4n;
-		uint t = i / c4n;
-		uint tx = t % p.TilesW;
-		uint b = WinoTileImage(p, t);
-		uint ty = WinoTileRow(p, t);
+		uint c4, t, tx, b, ty;
+		WinoTexItem(p, i, c4, t, tx, b, ty);
 		float4 u[4][6]; // Aᵀ·m, column by column
 		[unroll] for (uint q = 0; q < 6; q++) {
 			float4 m0 = asfloat(WinoTexM[(q * nt + t) * c4n + c4]);

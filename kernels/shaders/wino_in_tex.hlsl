@@ -3,29 +3,16 @@
 
 
 #include "winoparams.hlsl"
+#include "winotexitem.hlsl"
+#include "winointex.hlsl"
 [[vk::push_constant]] cbuffer PC { WinoParams P; };
-[[vk::binding(0, 0)]] Buffer<uint4> WinoTexX;
-[[vk::binding(1, 0)]] RWStructuredBuffer<float4> WinoV4;
-float4 WinoFetchX(WinoParams p, uint b, int iy, int ix, uint c4) {
-	if (iy < 0 || ix < 0 || iy >= int(p.H) || ix >= int(p.W)) {
-		return float4(0, 0, 0, 0);
-	}
-	return asfloat(WinoTexX[((b * p.H + uint(iy)) * p.W + uint(ix)) * (p.C / 4) + c4]);
-}
-void WinoStoreV4(WinoParams p, uint pos, uint t, uint c, float4 v) {
-	WinoV4[((pos * WinoTiles(p) + t) * p.C + c) / 4] = v;
-}
 [numthreads(64, 1, 1)]
 void main(uint3 id : SV_DispatchThreadID) {
 	WinoParams p = P;
-	uint c4n = p.C / 4;
-	uint n = WinoTiles(p) * c4n;
+	uint n = WinoTiles(p) * (p.C / 4);
 	for (uint i = id.x; i < n; i += p.Stride) {
-		uint c4 = i % c4n;
-		uint t = i / c4n;
-		uint tx = t % p.TilesW;
-		uint b = WinoTileImage(p, t);
-		uint ty = WinoTileRow(p, t);
+		uint c4, t, tx, b, ty;
+		WinoTexItem(p, i, c4, t, tx, b, ty);
 		int y = int(2 * ty) - 1;
 		int x = int(2 * tx) - 1;
 		float4 e[4][4]; // Bᵀ·d, column by column
