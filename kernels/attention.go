@@ -672,7 +672,8 @@ void main() {
 //   - S = Q·Kᵀ for the block is TEX_MMA over the head dim: Q rows fetched by the lane
 //     that owns them and handed round with subgroup broadcasts, each lane's K rows
 //     fetched as texels;
-//   - the online softmax takes each row's block max across the lanes (WaveActiveMax),
+//   - the online softmax takes each row's block max across the lanes (a butterfly of
+//     shuffles: subgroup arithmetic is not among the capabilities the runtime enables),
 //     keeps each lane's share of the row sums (added across lanes once, at the end) and
 //     rescales the output when the max grows;
 //   - O += P·V with lane t owning head dims t, t+8, …: each row's 8 probabilities of
@@ -743,7 +744,9 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 		}
 		[unroll] for (uint i = 0; i < FTR; i++) {
 			float mb = max(max(sc[i][0], sc[i][1]), max(sc[i][2], sc[i][3])) * c;
-			mb = max(m[i], WaveActiveMax(mb));
+			mb = max(mb, WaveReadLaneAt(mb, lid.x ^ 1));
+			mb = max(mb, WaveReadLaneAt(mb, lid.x ^ 2));
+			mb = max(m[i], max(mb, WaveReadLaneAt(mb, lid.x ^ 4)));
 			float corr = exp2(m[i] - mb);
 			m[i] = mb;
 			float ls = l[i] * corr;
@@ -781,7 +784,9 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 		}
 	}
 	[unroll] for (uint i = 0; i < FTR; i++) {
-		float inv = 1 / WaveActiveSum(l[i]);
+		float sum = l[i] + WaveReadLaneAt(l[i], lid.x ^ 1);
+		sum += WaveReadLaneAt(sum, lid.x ^ 2);
+		float inv = 1 / (sum + WaveReadLaneAt(sum, lid.x ^ 4));
 		uint qi = m0 + i;
 		if (qi < p.Tq) {
 			uint ob = (b * p.Tq + qi) * p.ORow + h * FT_D + lid.x;

@@ -61,7 +61,9 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 		}
 		[unroll] for (uint i = 0; i < FTR; i++) {
 			float mb = max(max(sc[i][0], sc[i][1]), max(sc[i][2], sc[i][3])) * c;
-			mb = max(m[i], WaveActiveMax(mb));
+			mb = max(mb, WaveReadLaneAt(mb, lid.x ^ 1));
+			mb = max(mb, WaveReadLaneAt(mb, lid.x ^ 2));
+			mb = max(m[i], max(mb, WaveReadLaneAt(mb, lid.x ^ 4)));
 			float corr = exp2(m[i] - mb);
 			m[i] = mb;
 			float ls = l[i] * corr;
@@ -99,7 +101,9 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 		}
 	}
 	[unroll] for (uint i = 0; i < FTR; i++) {
-		float inv = 1 / WaveActiveSum(l[i]);
+		float sum = l[i] + WaveReadLaneAt(l[i], lid.x ^ 1);
+		sum += WaveReadLaneAt(sum, lid.x ^ 2);
+		float inv = 1 / (sum + WaveReadLaneAt(sum, lid.x ^ 4));
 		uint qi = m0 + i;
 		if (qi < p.Tq) {
 			uint ob = (b * p.Tq + qi) * p.ORow + h * FT_D + lid.x;
