@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // cpuOnlyTarget is the gosl target name of regions that declare the Go-side storage
@@ -108,6 +110,7 @@ func render(srcDir string) (map[string][]byte, error) {
 	hlsl, _ := filepath.Glob(filepath.Join(hlslDir, "*.hlsl"))
 	sort.Strings(hlsl)
 	files := map[string][]byte{}
+	var jobs []compileJob
 	for _, f := range hlsl {
 		name := filepath.Base(f)
 		if name == cpuOnlyTarget+".hlsl" {
@@ -137,17 +140,56 @@ func render(srcDir string) (map[string][]byte, error) {
 			builds[v[0]] = v[1:]
 		}
 		for out, flags := range builds {
-			spv, err := compile(glslc, f, flags)
-			if err != nil {
-				return nil, fmt.Errorf("%s (%s): %w", name, out, err)
-			}
-			files[out+".spv"] = spv
+			jobs = append(jobs, compileJob{name: name, path: f, out: out, flags: flags})
 		}
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("gosl produced no HLSL from %s", srcDir)
 	}
+	if err := compileAll(glslc, jobs, files); err != nil {
+		return nil, err
+	}
 	return files, nil
+}
+
+// compileJob is one SPIR-V build: the source file, the output's stem and its flags.
+type compileJob struct {
+	name, path, out string
+	flags           []string
+}
+
+// compileAll runs the builds on every CPU at once (each is one glslc process) and adds
+// their SPIR-V to files; on failure it returns the error of the first failing build in
+// jobs' order.
+func compileAll(glslc string, jobs []compileJob, files map[string][]byte) error {
+	spvs := make([][]byte, len(jobs))
+	errs := make([]error, len(jobs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.NumCPU() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				j := jobs[i]
+				if spvs[i], errs[i] = compile(glslc, j.path, j.out, j.flags); errs[i] != nil {
+					errs[i] = fmt.Errorf("%s (%s): %w", j.name, j.out, errs[i])
+				}
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, j := range jobs {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		files[j.out+".spv"] = spvs[i]
+	}
+	return nil
 }
 
 // runGosl runs `go tool gosl` in srcDir with its output in hlslDir. gosl needs goimports
@@ -245,8 +287,10 @@ func glslEntry(data []byte) ([]byte, bool) {
 	return []byte(strings.TrimLeft(strings.Join(lines, "\n"), "\n") + "\n"), true
 }
 
-func compile(glslc, path string, flags []string) ([]byte, error) {
-	out := path + ".spv"
+// compile builds path with flags into SPIR-V (through a temporary file named after the
+// build, so that builds of one source can run at once).
+func compile(glslc, path, build string, flags []string) ([]byte, error) {
+	out := filepath.Join(filepath.Dir(path), build+".build.spv")
 	args := []string{"-fshader-stage=compute", "--target-env=vulkan1.1", "-O", "-I", filepath.Dir(path)}
 	if filepath.Ext(path) == ".hlsl" {
 		args = append(args, "-x", "hlsl", "-fhlsl-16bit-types")
