@@ -59,8 +59,9 @@ type Report struct {
 	// Plans is the planner's device memory per size (batch 1 with guidance).
 	Plans           map[int]pipeline.MemoryPlan
 	PeakDeviceBytes int64
-	// PeakRSSBytes is the process's peak host RSS with the pipeline resident (all
-	// three networks uploaded once, as a server or a batch keeps them).
+	// PeakRSSBytes is the process's peak host RSS over the timed runs: with the
+	// pipeline loaded as `sdgo generate` loads it for several batches (on CPU devices
+	// each network uploaded when a generation needs it, elsewhere all three resident).
 	PeakRSSBytes int64
 	// OneShot is, per size, a one-step txt2img run as `sdgo generate` makes one
 	// (pipeline.Options.FreeAfterUse: each network uploaded when needed, freed after),
@@ -129,7 +130,7 @@ func Run(o Options) (*Report, error) {
 	defer d.Close()
 	r := &Report{Device: d.Info.Name, Driver: d.Info.Driver, Date: time.Now().UTC().Format(time.RFC3339), Checkpoint: path,
 		UNetKernels: map[int][]gpu.KernelTime{}, DecodeKernels: map[int][]gpu.KernelTime{}, UNetHostPerCall: map[int]time.Duration{}, Plans: map[int]pipeline.MemoryPlan{}, OneShot: map[int]OneShot{}}
-	if err := o.measureResident(d, path, r); err != nil {
+	if err := o.measurePipeline(d, path, r); err != nil {
 		return nil, err
 	}
 	r.PeakDeviceBytes = d.Memory().Peak
@@ -148,10 +149,11 @@ func Run(o Options) (*Report, error) {
 	return r, nil
 }
 
-// measureResident loads the pipeline once and measures every size on it.
-func (o *Options) measureResident(d *gpu.Device, path string, r *Report) error {
+// measurePipeline loads the pipeline once, as `sdgo generate` does for several batches
+// on this device, and measures every size on it.
+func (o *Options) measurePipeline(d *gpu.Device, path string, r *Report) error {
 	began := time.Now()
-	p, err := pipeline.Load(d, path, pipeline.Options{Options: weights.Options{Config: o.Config}})
+	p, err := pipeline.Load(d, path, pipeline.Options{Options: weights.Options{Config: o.Config}, FreeAfterUse: d.Info.Type == gpu.CPU})
 	if err != nil {
 		return err
 	}
@@ -299,10 +301,10 @@ func (r *Report) Table() string {
 	mib := func(v int64) float64 { return float64(v) / (1 << 20) }
 	for _, size := range sortedKeys(r.Plans) {
 		m := r.Plans[size]
-		fmt.Fprintf(&b, "\nplanned device memory at %d px: parameters %.0f MiB + activations %.0f MiB = %.0f MiB (UNet arena %.0f MiB, %.0f MiB without reuse, with %.0f MiB of projected text; VAE %.0f MiB; text %.0f MiB)\n",
-			size, mib(m.Params), mib(m.Peak-m.Params), mib(m.Peak), mib(m.UNetArena), mib(m.UNetNaive), mib(m.UNetText), mib(m.VAEArena), mib(m.TextArena))
+		fmt.Fprintf(&b, "\nplanned device memory at %d px: peak %.0f MiB; parameters %.0f MiB (text encoder %.0f, UNet %.0f, VAE %.0f); arenas: UNet %.0f MiB (%.0f MiB without reuse, with %.0f MiB of projected text), VAE %.0f MiB, text %.0f MiB\n",
+			size, mib(m.Peak), mib(m.Params), mib(m.TextParams), mib(m.UNetParams), mib(m.VAEParams), mib(m.UNetArena), mib(m.UNetNaive), mib(m.UNetText), mib(m.VAEArena), mib(m.TextArena))
 	}
-	fmt.Fprintf(&b, "\npeak device memory %.0f MiB, peak host RSS %.0f MiB (pipeline resident)\n", mib(r.PeakDeviceBytes), mib(r.PeakRSSBytes))
+	fmt.Fprintf(&b, "\npeak device memory %.0f MiB, peak host RSS %.0f MiB (the timed runs)\n", mib(r.PeakDeviceBytes), mib(r.PeakRSSBytes))
 	for _, size := range sortedKeys(r.OneShot) {
 		s := r.OneShot[size]
 		fmt.Fprintf(&b, "one-shot 1-step txt2img at %d px (networks uploaded when needed, as `sdgo generate`): %.1f s, peak device memory %.0f MiB, peak host RSS %.0f MiB\n",

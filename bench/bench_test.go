@@ -9,7 +9,7 @@ import (
 
 // TestRunTiny runs the whole benchmark on the tiny fixture model at 64 px: every stage
 // is timed, the UNet profile names its kernels, the memory plan and peaks are set, and
-// the one-shot run needs less device memory than the resident pipeline.
+// the one-shot run never holds all the parameters and arenas at once.
 func TestRunTiny(t *testing.T) {
 	t.Setenv("SDGO_CACHE_DIR", t.TempDir())
 	r, err := Run(Options{
@@ -27,7 +27,7 @@ func TestRunTiny(t *testing.T) {
 		names[k.Name] = true
 	}
 	require.True(t, names["groupnorm_apply"])
-	require.Greater(t, r.Plans[64].Peak, r.Plans[64].Params)
+	require.GreaterOrEqual(t, r.Plans[64].Peak, r.Plans[64].UNetParams+r.Plans[64].UNetArena)
 	require.Less(t, r.Plans[64].UNetArena, r.Plans[64].UNetNaive)
 	require.Greater(t, r.PeakDeviceBytes, int64(0))
 	require.Greater(t, r.PeakRSSBytes, int64(0))
@@ -35,7 +35,8 @@ func TestRunTiny(t *testing.T) {
 	require.Positive(t, one.Wall)
 	require.Positive(t, one.PeakRSSBytes)
 	require.Positive(t, one.PeakDeviceBytes)
-	require.Less(t, one.PeakDeviceBytes, r.PeakDeviceBytes, "one network's parameters at a time")
+	all := r.Plans[64].Params + r.Plans[64].UNetArena + r.Plans[64].VAEArena
+	require.Less(t, one.PeakDeviceBytes, all, "one network's parameters at a time")
 	table := r.Table()
 	require.True(t, strings.Contains(table, "one-shot 1-step txt2img at 64 px"))
 	require.True(t, strings.Contains(table, "UNet step (CFG, batch 2)"))

@@ -60,7 +60,7 @@ func (g *generation) use(c weights.Component) (*nn.Net, error) {
 		return n, nil
 	}
 	began := time.Now()
-	n, err := g.p.net(c)
+	n, err := g.p.net(c, g.h, g.w)
 	if err != nil {
 		return nil, fmt.Errorf("upload the %s: %w", c, err)
 	}

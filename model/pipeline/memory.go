@@ -39,7 +39,7 @@ func (p *Pipeline) PlanMemory(width, height, batch int) (MemoryPlan, error) {
 	h, w := height/8, width/8
 	// plan lays out the graph that build records on component c's network.
 	plan := func(c weights.Component, build func(n *nn.Net)) (params int64, arena gpu.ArenaPlan, err error) {
-		n, err := p.net(c)
+		n, err := p.net(c, h, w)
 		if err != nil {
 			return 0, arena, fmt.Errorf("upload the %s: %w", c, err)
 		}

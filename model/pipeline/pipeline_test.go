@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sdgo/sdgo/gpu"
 	"github.com/sdgo/sdgo/internal/pyjson"
 	"github.com/sdgo/sdgo/model/internal/fixture"
 	"github.com/sdgo/sdgo/model/sampler"
@@ -217,4 +218,35 @@ func TestFreeAfterUse(t *testing.T) {
 	require.Equal(t, rp.Params, mp.TextParams+mp.UNetParams+mp.VAEParams)
 	require.Equal(t, max(mp.TextParams+mp.TextArena, mp.UNetParams+mp.UNetArena, mp.VAEParams+mp.VAEArena), mp.Peak)
 	require.Less(t, mp.Peak, rp.Peak)
+}
+
+// TestWinogradLevelsBySize checks that a pipeline uploading per generation gives its UNet
+// the second level's Winograd convs from 64×64 latents up (their fp32 U is larger than
+// the fp16 kernels), on CPU devices, while a resident pipeline keeps one level.
+func TestWinogradLevelsBySize(t *testing.T) {
+	require.Equal(t, 1, unetWinogradLevels(0, 0))
+	require.Equal(t, 1, unetWinogradLevels(32, 32))
+	require.Equal(t, 1, unetWinogradLevels(64, 48))
+	require.Equal(t, 2, unetWinogradLevels(64, 64))
+	require.Equal(t, 2, unetWinogradLevels(96, 64))
+	ref, wopt := fixture.ModelRef(t, "tiny-sd1")
+	d := fixture.Device(t)
+	if d.Info.Type != gpu.CPU {
+		t.Skip("Winograd runs on CPU devices only")
+	}
+	p, err := Load(d, ref, Options{Options: wopt, FreeAfterUse: true})
+	require.NoError(t, err)
+	defer p.Close()
+	small, err := p.PlanMemory(256, 256, 1)
+	require.NoError(t, err)
+	big, err := p.PlanMemory(512, 512, 1)
+	require.NoError(t, err)
+	require.Greater(t, big.UNetParams, small.UNetParams)
+	resident := loadFixturePipeline(t, "tiny-sd1")
+	rs, err := resident.PlanMemory(256, 256, 1)
+	require.NoError(t, err)
+	rb, err := resident.PlanMemory(512, 512, 1)
+	require.NoError(t, err)
+	require.Equal(t, rs.UNetParams, rb.UNetParams)
+	require.Equal(t, rs.UNetParams, small.UNetParams)
 }

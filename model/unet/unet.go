@@ -49,23 +49,29 @@ type upBlock struct {
 	upsample   *nn.Conv
 }
 
-// Load uploads the UNet's parameters onto the net's device.
+// Load uploads the UNet's parameters onto the net's device, with the 3×3 convs at the
+// latent's full size as Winograd on CPU devices (LoadWinograd with one level).
 func Load(n *nn.Net, w *weights.Weights, cfg weights.UNetConfig) *UNet {
+	return LoadWinograd(n, w, cfg, 1)
+}
+
+// LoadWinograd is Load with the 3×3 convs of the first winoLevels levels (from the
+// latent's full size down; conv_out too when winoLevels > 0) as Winograd on CPU devices
+// (see nn.Net.Winograd). SD 1.x's 17 M parameters at the full size do a third of its
+// conv multiplies, the 63 M of the next level another third; their U takes 8× their
+// fp16 size (+220 and +840 MiB). The strided downsamplers and 1×1 convs never do.
+func LoadWinograd(n *nn.Net, w *weights.Weights, cfg weights.UNetConfig, winoLevels int) *UNet {
 	u := &UNet{cfg: cfg, timeIn: cfg.BlockOutChannels[0]}
 	u.time1 = n.LoadLinear(w, "time_embedding.linear_1")
 	u.time2 = n.LoadLinear(w, "time_embedding.linear_2")
 	u.convIn = n.LoadConv(w, "conv_in", 1, 1)
 	ch := cfg.BlockOutChannels
 	last := len(ch) - 1
-	// The 3×3 convs at the latent's full size (and conv_out) run as Winograd on CPU
-	// devices (see nn.Net.Winograd): SD 1.x's 17 M parameters there do a third of its
-	// conv multiplies, and their U takes 8× their fp16 size (+220 MiB); the strided
-	// downsamplers and 1×1 convs never do.
 	defer func() { n.Winograd = false }()
 	for i := range ch {
 		p := fmt.Sprintf("down_blocks.%d.", i)
 		var b downBlock
-		n.Winograd = i == 0
+		n.Winograd = i < winoLevels
 		for j := 0; j < cfg.LayersPerBlock; j++ {
 			b.resnets = append(b.resnets, loadResnet(n, w, fmt.Sprintf("%sresnets.%d.", p, j)))
 			if cfg.DownAttention[i] {
@@ -87,7 +93,7 @@ func Load(n *nn.Net, w *weights.Weights, cfg weights.UNetConfig) *UNet {
 	for i := range ch {
 		p := fmt.Sprintf("up_blocks.%d.", i)
 		var b upBlock
-		n.Winograd = i == last
+		n.Winograd = last-i < winoLevels // up block i runs at level last−i
 		for j := 0; j <= cfg.LayersPerBlock; j++ {
 			b.resnets = append(b.resnets, loadResnet(n, w, fmt.Sprintf("%sresnets.%d.", p, j)))
 			if cfg.UpAttention[i] {
@@ -95,14 +101,14 @@ func Load(n *nn.Net, w *weights.Weights, cfg weights.UNetConfig) *UNet {
 			}
 		}
 		if i < last {
-			n.Winograd = i+1 == last // it convolves at the next level's size
+			n.Winograd = last-i-1 < winoLevels // it convolves at the next level's size
 			c := n.LoadConv(w, p+"upsamplers.0.conv", 1, 1)
 			b.upsample = &c
 		}
 		u.up = append(u.up, b)
 	}
 	u.normOut = n.LoadNorm(w, "conv_norm_out")
-	n.Winograd = true
+	n.Winograd = winoLevels > 0
 	u.convOut = n.LoadConv(w, "conv_out", 1, 1)
 	return u
 }

@@ -21,14 +21,20 @@ const tol = 1e-4
 // and compares the output and, where recorded, every intermediate.
 func TestUNetGoldens(t *testing.T) {
 	t.Setenv("SDGO_ATTENTION", "flash")
-	checkGoldens(t, allCases)
+	checkGoldens(t, allCases, 1)
 }
 
 // TestUNetGoldensGEMMAttention runs the goldens with attention computed through GEMMs
 // and a softmax (the path large attention takes on CPU devices).
 func TestUNetGoldensGEMMAttention(t *testing.T) {
 	t.Setenv("SDGO_ATTENTION", "gemm")
-	checkGoldens(t, allCases[:4])
+	checkGoldens(t, allCases[:4], 1)
+}
+
+// TestUNetGoldensWinogradLevels runs goldens with both of the tiny UNets' levels'
+// convs as Winograd F(4×4) (as a one-shot 512² generation loads SD's first two).
+func TestUNetGoldensWinogradLevels(t *testing.T) {
+	checkGoldens(t, allCases[1:2], 2)
 }
 
 var allCases = []struct{ model, golden string }{
@@ -40,7 +46,8 @@ var allCases = []struct{ model, golden string }{
 	{"tiny-sd1-inpaint", "unet_sd1_inpaint_b1_t801"},
 }
 
-func checkGoldens(t *testing.T, cases []struct{ model, golden string }) {
+// checkGoldens evaluates cases with the UNet's first winoLevels levels as Winograd.
+func checkGoldens(t *testing.T, cases []struct{ model, golden string }, winoLevels int) {
 	for _, tc := range cases {
 		t.Run(tc.golden, func(t *testing.T) {
 			d := fixture.Device(t)
@@ -48,7 +55,7 @@ func checkGoldens(t *testing.T, cases []struct{ model, golden string }) {
 			g := fixture.Golden(t, tc.golden)
 			n := nn.New(d, true)
 			defer n.Close()
-			u := Load(n, m.UNet, m.Config.UNet)
+			u := LoadWinograd(n, m.UNet, m.Config.UNet, winoLevels)
 			require.NoError(t, n.Err())
 			sample := fixture.Float32(t, g, "sample")
 			ts := fixture.Float32(t, g, "timestep")
