@@ -173,7 +173,9 @@ const releaseMin = 1 << 20
 // that freed parameters and arenas leave the host's memory instead of staying resident
 // until the device closes. A freed span's contents are undefined, and the pages read
 // as zeros when the span is used again. Elsewhere, and when the kernel refuses, it
-// does nothing: the memory stays reserved for reuse, as on GPUs.
+// does nothing: the memory stays reserved for reuse, as on GPUs. Plans run to
+// completion before Run returns, so no dispatch in flight reads a span freed here; an
+// asynchronous submit would have to free only after its fence.
 func (a *allocator) releasePages(b *block, s span) {
 	if a.d.Info.Type != CPU || b.mapped == nil || s.size < releaseMin {
 		return

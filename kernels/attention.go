@@ -801,8 +801,9 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 var flashTexRows = map[int]int{40: 32, 64: 16, 80: 16, 160: 8}
 
 // FlashTexFits reports whether the texel flash kernel can run p: no causal mask, a
-// head dim it is compiled for, keys in whole blocks of 32, and Q, K and O rows (and
-// head slices) of whole texels.
+// head dim it is compiled for, keys in whole blocks of 32 (which also makes each Vᵀ row
+// whole texels), and Q and K rows of whole texels. The device's subgroups must hold
+// its 8 lanes (nn checks Info.SubgroupSize).
 func FlashTexFits(p AttentionParams) bool {
 	_, ok := flashTexRows[int(p.D)]
 	return ok && p.Causal == 0 && p.Tk%32 == 0 && p.QRow%4 == 0 && p.KRow%4 == 0 && p.D%8 == 0

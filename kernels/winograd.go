@@ -15,8 +15,8 @@ package kernels
 // small. It is used on CPU devices, where the GEMM is the costly part (2.25× fewer
 // multiplies) and V, M traffic is cheap next to it.
 //
-// F(4×4, 3×3) is the same with 4×4 output tiles of 6×6 patches: 36 GEMMs for 16 output
-// pixels, 4× fewer multiplies than the direct conv and 1.78× fewer than F(2×2), and
+// F(4×4, 3×3) is the same with 4×4 output tiles of 6×6 patches, V, M and U of 36
+// positions instead of 16 (Wino4InTex, Wino4OutTex): 36 GEMMs for 16 output pixels, 4× fewer multiplies than the direct conv and 1.78× fewer than F(2×2), and
 // 2.25 values of V and M per output pixel instead of 4 (WinoTile picks it where its
 // texel transforms fit both channel counts). Its transforms' larger coefficients (up
 // to 5 in Bᵀ, 8 in Aᵀ, 1/24 in G) cost it accuracy: with U in fp32 its error measured
@@ -51,8 +51,8 @@ type WinoParams struct {
 	W uint32
 	// C is Cin for WinoIn, Cout for WinoOut.
 	C uint32
-	// TilesW = ⌈W/2⌉ tiles per row; the dispatch covers tile rows
-	// [TileRow0, TileRow0+TileRows) of every image.
+	// TilesW = ⌈W/m⌉ tiles per row (tile side m: 2 or 4); the dispatch covers tile
+	// rows [TileRow0, TileRow0+TileRows) of every image.
 	TilesW   uint32
 	TileRow0 uint32
 	TileRows uint32

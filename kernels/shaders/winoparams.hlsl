@@ -10,8 +10,8 @@ struct WinoParams {
 	uint W;
 	// C is Cin for WinoIn, Cout for WinoOut.
 	uint C;
-	// TilesW = ⌈W/2⌉ tiles per row; the dispatch covers tile rows
-	// [TileRow0, TileRow0+TileRows) of every image.
+	// TilesW = ⌈W/m⌉ tiles per row (tile side m: 2 or 4); the dispatch covers tile
+	// rows [TileRow0, TileRow0+TileRows) of every image.
 	uint TilesW;
 	uint TileRow0;
 	uint TileRows;

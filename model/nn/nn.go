@@ -68,8 +68,9 @@ type Net struct {
 	// multiplies), else F(2×2, 3×3) (2.25×), with U = G·g·Gᵀ stored in fp32 (fp16
 	// would round U's sums of fp16 weights: 1.6e-3 and 1.6e-2 errors, measured), i.e.
 	// 8× (F(2×2): 32/9) the memory of the fp16 kernel. The VAE sets it for its
-	// high-resolution convs (vae.Load), where the multiplies are many and the weights
-	// few.
+	// high-resolution convs (vae.Load) and the UNet for its full-size level, and the
+	// next one for one-shot generations of 512² and more (unet.LoadWinograd): where
+	// the multiplies are many and the weights few.
 	Winograd bool
 	params   []*gpu.Tensor
 	kernels  map[string]*gpu.Kernel

@@ -33,7 +33,10 @@ func (n *Net) param(w *weights.Weights, name string, layout ConvLayout, shape ..
 		return Tensor{}
 	}
 	t := Tensor{Shape: append([]int(nil), src.Shape...), F16: n.F16 && len(src.Shape) >= 2}
-	var wino []float32 // the Winograd weights, computed whole (VAE kernels: ≤ 38 MB)
+	// The Winograd weights, computed whole: ≤ 38 MiB for the VAE's and the UNet's
+	// full-size convs, up to 225 MiB for its second level (the 1280→1280 upsampler),
+	// for the moment of the upload.
+	var wino []float32
 	if layout == ConvWinograd {
 		g, err := src.Float32()
 		if err == nil && n.LoRA != nil && n.LoRA.Touches(w.Component, name) {

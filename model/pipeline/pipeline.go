@@ -95,18 +95,24 @@ func (p *Pipeline) net(c weights.Component, h, w int) (*nn.Net, error) {
 	n := nn.New(p.Device, !p.opt.F32)
 	n.LoRA = p.lora
 	m := p.Model
+	// The network is kept only once all its parameters are on the device.
+	var keep func()
 	switch c {
 	case weights.TextEncoder:
-		p.text = clip.Load(n, m.TextEncoder, m.Config.Text)
+		text := clip.Load(n, m.TextEncoder, m.Config.Text)
+		keep = func() { p.text = text }
 	case weights.UNet:
-		p.unet = unet.LoadWinograd(n, m.UNet, m.Config.UNet, unetWinogradLevels(h, w))
+		u := unet.LoadWinograd(n, m.UNet, m.Config.UNet, unetWinogradLevels(h, w))
+		keep = func() { p.unet = u }
 	case weights.VAE:
-		p.vae = vae.Load(n, m.VAE, m.Config.VAE, p.opt.Encoder || m.Config.UNet.Inpainting())
+		v := vae.Load(n, m.VAE, m.Config.VAE, p.opt.Encoder || m.Config.UNet.Inpainting())
+		keep = func() { p.vae = v }
 	}
 	if err := n.Err(); err != nil {
 		n.Close()
 		return nil, err
 	}
+	keep()
 	p.nets[c] = n
 	return n, nil
 }

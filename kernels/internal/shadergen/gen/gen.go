@@ -140,6 +140,10 @@ func render(srcDir string) (map[string][]byte, error) {
 			builds[v[0]] = v[1:]
 		}
 		for out, flags := range builds {
+			if _, dup := files[out+".spv"]; dup {
+				return nil, fmt.Errorf("%s: a second build named %s", name, out)
+			}
+			files[out+".spv"] = nil // claimed; compileAll fills it
 			jobs = append(jobs, compileJob{name: name, path: f, out: out, flags: flags})
 		}
 	}
