@@ -802,8 +802,10 @@ var flashTexRows = map[int]int{40: 32, 64: 16, 80: 16, 160: 8}
 
 // FlashTexFits reports whether the texel flash kernel can run p: no causal mask, a
 // head dim it is compiled for, keys in whole blocks of 32 (which also makes each Vᵀ row
-// whole texels), and Q and K rows of whole texels. The device's subgroups must hold
-// its 8 lanes (nn checks Info.SubgroupSize).
+// whole texels), and Q and K rows of whole texels. Like the other texel kernels it
+// hands values round its 8-invocation workgroup with subgroup shuffles; lavapipe runs
+// them correctly with 8-wide and 4-wide subgroups alike (conformance passes with
+// LP_NATIVE_VECTOR_WIDTH=128 too).
 func FlashTexFits(p AttentionParams) bool {
 	_, ok := flashTexRows[int(p.D)]
 	return ok && p.Causal == 0 && p.Tk%32 == 0 && p.QRow%4 == 0 && p.KRow%4 == 0 && p.D%8 == 0

@@ -447,7 +447,7 @@ const (
 
 // attentionPath picks how attention p runs:
 //   - on CPU devices, the texel flash kernel where it fits (kernels.FlashTexFits: SD's
-//     self-attention at its usual sizes; subgroups of at least its 8 lanes), else GEMMs: the texel GEMMs run several times
+//     self-attention at its usual sizes), else GEMMs: the texel GEMMs run several times
 //     faster than the storage-buffer flash kernels, short attention included (lavapipe
 //     at 256²: SD 1.x's 160-wide heads at 8² latents took 27 ms per flash dispatch,
 //     1.9 GFLOP/s; with them as GEMMs too, whole UNet evaluations interleaved ran 1.03×
@@ -480,7 +480,7 @@ func (n *Net) attentionPath(p kernels.AttentionParams) string {
 	switch {
 	case causal:
 		return attentionFlash
-	case n.isCPU() && n.d.Info.SubgroupSize >= 8 && kernels.FlashTexFits(p):
+	case n.isCPU() && kernels.FlashTexFits(p):
 		return attentionTex
 	case n.isCPU() || !kernels.FlashSpecialised(int(p.D)):
 		return attentionGEMM
