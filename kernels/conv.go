@@ -713,14 +713,20 @@ func ConvTexFits(cin int) bool { return cin%8 == 0 }
 // [cout][kh·kw][cin] order the "tex" variant reads.
 func ConvTapMajor[T any](w []T, cout, cin, khw int) []T {
 	out := make([]T, len(w))
+	ConvTapMajorInto(out, w, cout, cin, khw)
+	return out
+}
+
+// ConvTapMajorInto is ConvTapMajor writing into out (len(w) elements).
+func ConvTapMajorInto[T any](out, w []T, cout, cin, khw int) {
 	for co := 0; co < cout; co++ {
-		for ci := 0; ci < cin; ci++ {
-			for t := 0; t < khw; t++ {
-				out[(co*khw+t)*cin+ci] = w[(co*cin+ci)*khw+t]
+		in, o := w[co*cin*khw:(co+1)*cin*khw], out[co*cin*khw:(co+1)*cin*khw]
+		for t := 0; t < khw; t++ {
+			for ci := 0; ci < cin; ci++ {
+				o[t*cin+ci] = in[ci*khw+t]
 			}
 		}
 	}
-	return out
 }
 
 // ConvKernel returns the Spec of a conv variant for fp32 or fp16 weights (the

@@ -2,7 +2,21 @@
 // checkpoint readers and the kernels' CPU references alike.
 package half
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+	"unsafe"
+)
+
+// HostLittleEndian reports whether this machine stores a uint16 as files and device
+// buffers store binary16 (little-endian), so that values can be moved as bytes.
+var HostLittleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// Bytes returns the memory of h as bytes, two per value in the host's order (the
+// little-endian binary16 encoding where HostLittleEndian).
+func Bytes(h []uint16) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(h))), 2*len(h))
+}
 
 // ToFloat32 converts IEEE 754 binary16 bits to float32 exactly.
 func ToFloat32(h uint16) float32 {

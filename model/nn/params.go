@@ -3,9 +3,9 @@ package nn
 import (
 	"encoding/binary"
 	"fmt"
-	"unsafe"
 
 	"github.com/sdgo/sdgo/gpu"
+	"github.com/sdgo/sdgo/internal/half"
 	"github.com/sdgo/sdgo/kernels"
 	"github.com/sdgo/sdgo/model/safetensors"
 	"github.com/sdgo/sdgo/model/weights"
@@ -121,15 +121,7 @@ func tapMajorRows[T any](read func([]T, int) error, cin, khw int) func([]T, int)
 			copy(d, kernels.ConvTapMajor(src, r1-r0, cin, khw)[start-r0*k:])
 			return nil
 		}
-		for r := 0; r < r1-r0; r++ {
-			in, out := src[r*k:(r+1)*k], d[r*k:(r+1)*k]
-			for t := 0; t < khw; t++ {
-				o := out[t*cin : (t+1)*cin]
-				for ci := range o {
-					o[ci] = in[ci*khw+t]
-				}
-			}
-		}
+		kernels.ConvTapMajorInto(d, src, r1-r0, cin, khw)
 		return nil
 	}
 }
@@ -157,7 +149,7 @@ func uploadF16(dst *gpu.Tensor, t Tensor, read func([]uint16, int) error) error 
 	halves := make([]uint16, perChunk*words*2)
 	// The device's words are little-endian pairs of halves: on a little-endian host,
 	// the halves' own bytes.
-	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(halves))), 2*len(halves))
+	raw := half.Bytes(halves)
 	for r0 := 0; r0 < rows; r0 += perChunk {
 		nr := min(perChunk, rows-r0)
 		if err := read(halves[:nr*rowLen], r0*rowLen); err != nil {
@@ -169,7 +161,7 @@ func uploadF16(dst *gpu.Tensor, t Tensor, read func([]uint16, int) error) error 
 				halves[r*words*2+rowLen] = 0
 			}
 		}
-		if !littleEndian {
+		if !half.HostLittleEndian {
 			for i, h := range halves[:nr*words*2] {
 				binary.LittleEndian.PutUint16(raw[2*i:], h)
 			}
@@ -180,6 +172,3 @@ func uploadF16(dst *gpu.Tensor, t Tensor, read func([]uint16, int) error) error 
 	}
 	return nil
 }
-
-// littleEndian reports whether this host stores halves as the device's words do.
-var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1

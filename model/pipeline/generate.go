@@ -62,7 +62,7 @@ func (g *generation) use(c weights.Component) (*nn.Net, error) {
 	began := time.Now()
 	n, err := g.p.net(c, g.h, g.w)
 	if err != nil {
-		return nil, fmt.Errorf("upload the %s: %w", c, err)
+		return nil, err
 	}
 	g.stage("upload", began)
 	return n, nil

@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"fmt"
-
 	"github.com/sdgo/sdgo/gpu"
 	"github.com/sdgo/sdgo/model/nn"
 	"github.com/sdgo/sdgo/model/unet"
@@ -41,7 +39,7 @@ func (p *Pipeline) PlanMemory(width, height, batch int) (MemoryPlan, error) {
 	plan := func(c weights.Component, build func(n *nn.Net)) (params int64, arena gpu.ArenaPlan, err error) {
 		n, err := p.net(c, h, w)
 		if err != nil {
-			return 0, arena, fmt.Errorf("upload the %s: %w", c, err)
+			return 0, arena, err
 		}
 		defer p.release(c)
 		n.Begin()

@@ -110,7 +110,7 @@ func (p *Pipeline) net(c weights.Component, h, w int) (*nn.Net, error) {
 	}
 	if err := n.Err(); err != nil {
 		n.Close()
-		return nil, err
+		return nil, fmt.Errorf("upload the %s: %w", c, err)
 	}
 	keep()
 	p.nets[c] = n

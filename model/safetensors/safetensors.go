@@ -11,7 +11,6 @@ import (
 	"os"
 	"sort"
 	"syscall"
-	"unsafe"
 
 	"github.com/sdgo/sdgo/internal/half"
 )
@@ -338,8 +337,8 @@ func DecodeFloat16(dst []uint16, src []byte, dt DType) error {
 	}
 	switch dt {
 	case F16:
-		if littleEndian && len(dst) > 0 {
-			copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), 2*len(dst)), src)
+		if half.HostLittleEndian {
+			copy(half.Bytes(dst), src)
 			return nil
 		}
 		for i := range dst {
@@ -365,10 +364,6 @@ func DecodeFloat16(dst []uint16, src []byte, dt DType) error {
 	}
 	return nil
 }
-
-// littleEndian reports whether this machine stores integers as safetensors does, so
-// fp16 data can be copied as bytes.
-var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
 // HalfToFloat converts IEEE 754 binary16 bits to float32 exactly.
 func HalfToFloat(h uint16) float32 { return half.ToFloat32(h) }
