@@ -13,7 +13,9 @@ import (
 	"github.com/sdgo/sdgo/gpu"
 	"github.com/sdgo/sdgo/internal/pyjson"
 	"github.com/sdgo/sdgo/model/internal/fixture"
+	"github.com/sdgo/sdgo/model/safetensors"
 	"github.com/sdgo/sdgo/model/sampler"
+	"github.com/sdgo/sdgo/model/weights"
 )
 
 // fixtureSampler maps the fixtures' scheduler ids to sampler names.
@@ -249,4 +251,46 @@ func TestWinogradLevelsBySize(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, rs.UNetParams, rb.UNetParams)
 	require.Equal(t, rs.UNetParams, small.UNetParams)
+}
+
+// TestFailedUploadMidGeneration loads a checkpoint whose UNet conv_out kernel is not
+// square (a shape only its upload checks) into a pipeline that uploads per generation:
+// the generation fails after the text encoder with an error naming the upload and the
+// tensor, leaves no parameters on the device, and fails the same way when run again.
+func TestFailedUploadMidGeneration(t *testing.T) {
+	src, err := safetensors.Open(filepath.Join(fixture.Dir, "models", "tiny-sd1.fp16.safetensors"))
+	require.NoError(t, err)
+	defer src.Close()
+	const bad = "model.diffusion_model.out.2.weight"
+	var infos []safetensors.Info
+	for _, name := range src.Names() {
+		info := *src.Info(name)
+		if name == bad {
+			info.Shape = []int{4, 32, 9, 1} // same bytes, not a square kernel
+		}
+		infos = append(infos, info)
+	}
+	path := filepath.Join(t.TempDir(), "bad-unet.safetensors")
+	w, err := safetensors.Create(path, infos, nil)
+	require.NoError(t, err)
+	for _, name := range src.Names() {
+		data, err := src.Bytes(name)
+		require.NoError(t, err)
+		require.NoError(t, w.Write(name, data))
+	}
+	require.NoError(t, w.Close())
+
+	d := fixture.Device(t)
+	before := d.Memory().Live
+	p, err := Load(d, path, Options{Options: weights.Options{Config: filepath.Join(fixture.Dir, "models", "tiny-sd1")}, FreeAfterUse: true})
+	require.NoError(t, err, "the shape is only checked when the UNet is uploaded")
+	defer p.Close()
+	req := Request{Prompts: []string{"a red fox"}, Width: 64, Height: 64, Steps: 1, CFGScale: 7, Seed: 1, Sampler: "euler", Scheduler: sampler.DefaultConfig()}
+	for range 2 {
+		_, err = p.Generate(context.Background(), req)
+		require.ErrorContains(t, err, "upload the unet")
+		require.ErrorContains(t, err, "conv_out.weight")
+		require.Equal(t, before, d.Memory().Live, "nothing left on the device")
+		require.Nil(t, p.unet, "no UNet kept from a failed upload")
+	}
 }
