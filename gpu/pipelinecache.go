@@ -57,7 +57,7 @@ func openPipelineCache(d *Device) *pipelineCache {
 	return c
 }
 
-// close saves the cache (write to a temporary name, then rename) and destroys it.
+// close saves the cache (write to a temporary file, then rename) and destroys it.
 func (c *pipelineCache) close(d *Device) {
 	if c.handle == vk.NullPipelineCache {
 		return
@@ -81,8 +81,14 @@ func (c *pipelineCache) close(d *Device) {
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
 		return
 	}
-	tmp := c.path + ".tmp"
-	if os.WriteFile(tmp, data[:n], 0o644) == nil {
-		os.Rename(tmp, c.path)
+	// A temporary file of its own, so that processes closing at once never write into
+	// one file that the last to finish then renames into place.
+	tmp, err := os.CreateTemp(filepath.Dir(c.path), filepath.Base(c.path)+".*.tmp")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(data[:n])
+	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), c.path) != nil {
+		os.Remove(tmp.Name())
 	}
 }
