@@ -33,23 +33,9 @@ func (n *Net) param(w *weights.Weights, name string, layout ConvLayout, shape ..
 		return Tensor{}
 	}
 	t := Tensor{Shape: append([]int(nil), src.Shape...), F16: n.F16 && len(src.Shape) >= 2}
-	// The Winograd weights, computed whole: ≤ 38 MiB for the VAE's and the UNet's
-	// full-size convs, up to 225 MiB for its second level (the 1280→1280 upsampler),
-	// for the moment of the upload.
-	var wino []float32
 	if layout == ConvWinograd {
-		g, err := src.Float32()
-		if err == nil && n.LoRA != nil && n.LoRA.Touches(w.Component, name) {
-			_, err = n.LoRA.Apply(w.Component, name, g)
-		}
-		if err != nil {
-			n.Fail("load", err)
-			return Tensor{}
-		}
 		cout, cin := t.Shape[0], t.Shape[1]
-		m := kernels.WinoTile(cin, cout)
-		wino = kernels.WinoWeights(g, cout, cin, m)
-		t.Shape, t.F16 = []int{kernels.WinoPositions(m), cout, cin}, false // fp32: see Net.Winograd
+		t.Shape, t.F16 = []int{kernels.WinoPositions(kernels.WinoTile(cin, cout)), cout, cin}, false // fp32: see Net.Winograd
 	}
 	dst, err := n.d.Alloc(t.Bytes())
 	if err != nil {
@@ -57,29 +43,51 @@ func (n *Net) param(w *weights.Weights, name string, layout ConvLayout, shape ..
 		return Tensor{}
 	}
 	n.params = append(n.params, dst)
+	merged, err := n.loraMerged(w, name, src)
+	if err != nil {
+		n.Fail("lora", err)
+		return Tensor{}
+	}
+	if layout == ConvWinograd {
+		read := src.ReadFloat32
+		if merged != nil {
+			read = func(d []float32, start int) error { copy(d, merged[start:]); return nil }
+		}
+		err = uploadWinograd(dst, src.Shape[0], src.Shape[1], read)
+	} else {
+		err = uploadRows(dst, t, src, merged, layout)
+	}
+	if err != nil {
+		n.Fail("load", err)
+		return Tensor{}
+	}
+	src.Evict() // the device has it now: keep the checkpoint's pages out of RSS
+	t.ref = gpu.TensorRef(dst)
+	return t
+}
+
+// loraMerged returns a float32 copy of src with the net's LoRA merged in, where the
+// LoRA touches it; else nil.
+func (n *Net) loraMerged(w *weights.Weights, name string, src *weights.Tensor) ([]float32, error) {
+	if n.LoRA == nil || !n.LoRA.Touches(w.Component, name) {
+		return nil, nil
+	}
+	merged, err := src.Float32()
+	if err == nil {
+		_, err = n.LoRA.Apply(w.Component, name, merged)
+	}
+	return merged, err
+}
+
+// uploadRows writes src (merged instead where not nil) into dst as t describes it, in
+// the given layout, chunk by chunk.
+func uploadRows(dst *gpu.Tensor, t Tensor, src *weights.Tensor, merged []float32, layout ConvLayout) error {
 	readF32, readF16 := src.ReadFloat32, src.ReadFloat16
-	if wino == nil && n.LoRA != nil && n.LoRA.Touches(w.Component, name) {
-		merged, err := src.Float32()
-		if err == nil {
-			_, err = n.LoRA.Apply(w.Component, name, merged)
-		}
-		if err != nil {
-			n.Fail("lora", err)
-			return Tensor{}
-		}
+	if merged != nil {
 		readF32 = func(d []float32, start int) error { copy(d, merged[start:]); return nil }
 		readF16 = func(d []uint16, start int) error {
 			for i := range d {
 				d[i] = safetensors.FloatToHalf(merged[start+i])
-			}
-			return nil
-		}
-	}
-	if wino != nil {
-		readF32 = func(d []float32, start int) error { copy(d, wino[start:]); return nil }
-		readF16 = func(d []uint16, start int) error {
-			for i := range d {
-				d[i] = safetensors.FloatToHalf(wino[start+i])
 			}
 			return nil
 		}
@@ -89,17 +97,34 @@ func (n *Net) param(w *weights.Weights, name string, layout ConvLayout, shape ..
 		readF32, readF16 = tapMajorRows(readF32, cin, khw), tapMajorRows(readF16, cin, khw)
 	}
 	if t.F16 {
-		err = uploadF16(dst, t, readF16)
-	} else {
-		err = uploadF32(dst, t.Numel(), readF32)
+		return uploadF16(dst, t, readF16)
 	}
-	if err != nil {
-		n.Fail("load", err)
-		return Tensor{}
+	return uploadF32(dst, t.Numel(), readF32)
+}
+
+// uploadWinograd writes the Winograd weights U = G·g·Gᵀ of the 3×3 kernel g
+// [cout, cin, 3, 3] that read reads into dst, [positions, cout, cin] in fp32 (see
+// Net.Winograd). U is computed a block of output channels at a time and each block's
+// positions written where they belong, so the host holds a few MiB of it (all of U is
+// up to 225 MiB: the UNet's 1280→1280 upsampler).
+func uploadWinograd(dst *gpu.Tensor, cout, cin int, read func([]float32, int) error) error {
+	m := kernels.WinoTile(cin, cout)
+	pos, row := kernels.WinoPositions(m), cin*9
+	block := max(1, uploadChunk/(pos*cin))
+	g := make([]float32, min(block, cout)*row)
+	for co := 0; co < cout; co += block {
+		rows := min(block, cout-co)
+		if err := read(g[:rows*row], co*row); err != nil {
+			return err
+		}
+		u := kernels.WinoWeights(g[:rows*row], rows, cin, m) // [positions, rows, in]
+		for p := range pos {
+			if err := dst.WriteFloat32((p*cout+co)*cin, u[p*rows*cin:(p+1)*rows*cin]); err != nil {
+				return err
+			}
+		}
 	}
-	src.Evict() // the device has it now: keep the checkpoint's pages out of RSS
-	t.ref = gpu.TensorRef(dst)
-	return t
+	return nil
 }
 
 // tapMajorRows wraps the reader of a [out, in, k, k] kernel so that it reads the

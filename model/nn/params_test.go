@@ -64,6 +64,34 @@ func TestUploadF16Rows(t *testing.T) {
 	}
 }
 
+// TestUploadWinogradBlocks uploads Winograd weights of F(4×4) and F(2×2) kernels whose
+// output channels take several blocks (the last one partial) and one that takes a single
+// block, and checks the device holds what kernels.WinoWeights makes of the whole kernel.
+func TestUploadWinogradBlocks(t *testing.T) {
+	d, err := gpu.Open("")
+	require.NoError(t, err)
+	defer d.Close()
+	for _, c := range []struct{ cout, cin, blocks int }{{72, 1280, 4}, {70, 2052, 3}, {3, 5, 1}} {
+		m := kernels.WinoTile(c.cin, c.cout)
+		pos := kernels.WinoPositions(m)
+		block := uploadChunk / (pos * c.cin)
+		require.Equal(t, c.blocks, (c.cout+block-1)/block, "blocks of %v", c)
+		g := make([]float32, c.cout*c.cin*9)
+		r := rand.New(rand.NewSource(int64(c.cout)))
+		for i := range g {
+			g[i] = float32(r.NormFloat64())
+		}
+		want := kernels.WinoWeights(g, c.cout, c.cin, m)
+		dst, err := d.Alloc(int64(4 * len(want)))
+		require.NoError(t, err)
+		defer dst.Free()
+		require.NoError(t, uploadWinograd(dst, c.cout, c.cin, func(v []float32, start int) error { copy(v, g[start:]); return nil }))
+		got := make([]float32, len(want))
+		require.NoError(t, dst.ReadFloat32(0, got))
+		require.Equal(t, want, got, "%v", c)
+	}
+}
+
 // TestAttentionPaths checks that the texel flash kernel's attention (with V split into
 // its transposed heads) matches attention through GEMMs and a softmax, on shapes it
 // takes: SD 1.x's 40-wide heads with two key blocks and a ragged query block, and 80.
