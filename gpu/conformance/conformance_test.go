@@ -61,6 +61,21 @@ func TestCompareCatchesErrors(t *testing.T) {
 	require.False(t, Compare([]float32{1}, cpu, want, 1, 1).Pass)
 }
 
+// TestCompareToTruth checks that CompareToTruth allows for the CPU reference's own error
+// against float64 and for nothing else: a device value within the tolerance of float64
+// but beyond it of an erring reference passes (Compare fails it), one beyond it of
+// float64 fails.
+func TestCompareToTruth(t *testing.T) {
+	want := []float64{1, 2}
+	cpu := []float32{1, 2.000002} // the reference errs by 2e-6
+	near := []float32{1, 1.999999}
+	require.False(t, Compare(near, cpu, want, 1.5e-6, 0).Pass)
+	require.True(t, CompareToTruth(near, cpu, want, 1.5e-6, 0).Pass)
+	far := []float32{1, 2.000003}
+	require.False(t, CompareToTruth(far, cpu, want, 1.5e-6, 0).Pass)
+	require.Equal(t, 1, CompareToTruth(far, cpu, want, 1.5e-6, 0).Worst)
+}
+
 // TestSkippedCase checks that a case whose Skip names a missing feature is reported as
 // skipped, counts as passed, and is not run.
 func TestSkippedCase(t *testing.T) {
