@@ -445,7 +445,9 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 // hold in registers (lane l: row l % 16, the columns of half l / 16) after they scale
 // them by exp(old max − new max). That also keeps the tensor cores' truncating
 // accumulation to 32 keys. Each lane takes 16 of its row's 32 scores; the two halves of
-// a row meet through a subgroup shuffle.
+// a row meet through a subgroup shuffle. A key block costs two workgroup barriers (K
+// and V written; every subgroup done with them); the scores, P and the block's output
+// pass through each subgroup's own staging area behind subgroup barriers only.
 
 //gosl: hlsl flash_cm_d40
 /*
@@ -597,7 +599,7 @@ void main() {
 		}
 		coopMatStoreNV(s0, faPool, ws, 8, false);
 		coopMatStoreNV(s1, faPool, ws + 4, 8, false);
-		barrier();
+		subgroupBarrier();
 		// // The online softmax of the lane's 16 scores (keys j0 + 16·hf + i).
 		float s[16];
 		float mb = m;
@@ -625,7 +627,7 @@ void main() {
 		cmSplit(x[2], x[3], ph, pl);
 		faPool[ws + FA_P + r * FA_LDP + 2 * hf + 1] = ph;
 		faPool[ws + FA_P + 80 + r * FA_LDP + 2 * hf + 1] = pl;
-		barrier();
+		subgroupBarrier();
 		// // The block's P·V from zero, then added to the rescaled output rows.
 		FA_ACC ob[FA_DC];
 		[[unroll]] for (uint c = 0; c < FA_DC; c++) { ob[c] = FA_ACC(0.0); }
@@ -646,7 +648,7 @@ void main() {
 		}
 		barrier();
 		[[unroll]] for (uint c = 0; c < FA_DC; c++) { coopMatStoreNV(ob[c], faPool, ws + 4 * c, 4 * FA_DC, false); }
-		barrier();
+		subgroupBarrier();
 		[[unroll]] for (uint j = 0; j < FA_OC; j++) {
 			uint col = hf * FA_OC + j;
 			o[j] = o[j] * alpha + uintBitsToFloat(faPool[ws + r * 4 * FA_DC + col / 4][col % 4]);

@@ -146,7 +146,7 @@ void main() {
 		}
 		coopMatStoreNV(s0, faPool, ws, 8, false);
 		coopMatStoreNV(s1, faPool, ws + 4, 8, false);
-		barrier();
+		subgroupBarrier();
 		// // The online softmax of the lane's 16 scores (keys j0 + 16·hf + i).
 		float s[16];
 		float mb = m;
@@ -174,7 +174,7 @@ void main() {
 		cmSplit(x[2], x[3], ph, pl);
 		faPool[ws + FA_P + r * FA_LDP + 2 * hf + 1] = ph;
 		faPool[ws + FA_P + 80 + r * FA_LDP + 2 * hf + 1] = pl;
-		barrier();
+		subgroupBarrier();
 		// // The block's P·V from zero, then added to the rescaled output rows.
 		FA_ACC ob[FA_DC];
 		[[unroll]] for (uint c = 0; c < FA_DC; c++) { ob[c] = FA_ACC(0.0); }
@@ -195,7 +195,7 @@ void main() {
 		}
 		barrier();
 		[[unroll]] for (uint c = 0; c < FA_DC; c++) { coopMatStoreNV(ob[c], faPool, ws + 4 * c, 4 * FA_DC, false); }
-		barrier();
+		subgroupBarrier();
 		[[unroll]] for (uint j = 0; j < FA_OC; j++) {
 			uint col = hf * FA_OC + j;
 			o[j] = o[j] * alpha + uintBitsToFloat(faPool[ws + r * 4 * FA_DC + col / 4][col % 4]);
