@@ -51,7 +51,7 @@ func (n *Net) param(w *weights.Weights, name string, layout ConvLayout, shape ..
 	if layout == ConvWinograd {
 		read := src.ReadFloat32
 		if merged != nil {
-			read = func(d []float32, start int) error { copy(d, merged[start:]); return nil }
+			read = readerOf(merged)
 		}
 		err = uploadWinograd(dst, src.Shape[0], src.Shape[1], read)
 	} else {
@@ -79,12 +79,17 @@ func (n *Net) loraMerged(w *weights.Weights, name string, src *weights.Tensor) (
 	return merged, err
 }
 
+// readerOf reads v as a tensor's reader does: elements [start, start+len(d)) into d.
+func readerOf(v []float32) func([]float32, int) error {
+	return func(d []float32, start int) error { copy(d, v[start:]); return nil }
+}
+
 // uploadRows writes src (merged instead where not nil) into dst as t describes it, in
 // the given layout, chunk by chunk.
 func uploadRows(dst *gpu.Tensor, t Tensor, src *weights.Tensor, merged []float32, layout ConvLayout) error {
 	readF32, readF16 := src.ReadFloat32, src.ReadFloat16
 	if merged != nil {
-		readF32 = func(d []float32, start int) error { copy(d, merged[start:]); return nil }
+		readF32 = readerOf(merged)
 		readF16 = func(d []uint16, start int) error {
 			for i := range d {
 				d[i] = safetensors.FloatToHalf(merged[start+i])

@@ -85,7 +85,7 @@ func TestUploadWinogradBlocks(t *testing.T) {
 		dst, err := d.Alloc(int64(4 * len(want)))
 		require.NoError(t, err)
 		defer dst.Free()
-		require.NoError(t, uploadWinograd(dst, c.cout, c.cin, func(v []float32, start int) error { copy(v, g[start:]); return nil }))
+		require.NoError(t, uploadWinograd(dst, c.cout, c.cin, readerOf(g)))
 		got := make([]float32, len(want))
 		require.NoError(t, dst.ReadFloat32(0, got))
 		require.Equal(t, want, got, "%v", c)
