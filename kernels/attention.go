@@ -680,10 +680,12 @@ void main() {
 //     rescales the output when the max grows;
 //   - O += P·V with lane t owning head dims t, t+8, …: each row's 8 probabilities of
 //     a key group are broadcast from their lanes and meet the lane's dims of those 8
-//     keys, two texels of Vᵀ (the values transposed per pair, [B·H][D][Tk]).
-// The score matrix never leaves registers: GEMM attention wrote it (store-bound at
-// attention's K = 40) and read it twice in the softmax. Needs D ∈ {40, 64, 80, 160},
-// Tk % 32 == 0 and texel-aligned rows (FlashTexFits).
+//     keys, two texels of Vᵀ (the values transposed per pair, rows padded with zeros
+//     to whole blocks).
+// A ragged last block (the text's 77 keys) reads its last key for the missing ones and
+// masks their scores. The score matrix never leaves registers: GEMM attention wrote it
+// (store-bound at attention's K = 40) and read it twice in the softmax. Needs D ∈ {40,
+// 64, 80, 160} and texel-aligned rows (FlashTexFits).
 
 //gosl: hlsl flash_tex_d40
 /*
@@ -723,10 +725,11 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 	}
 	float c = p.Scale * 1.4426950408889634; // exp(x) = exp2(x·log2 e)
 	uint kbase = b * p.Tk * p.KRow + h * FT_D;
-	uint vbase = (b * p.H + h) * FT_D * p.Tk;
+	uint vrow = (p.Tk + 31) & ~31u; // FlashTexVtRow
+	uint vbase = (b * p.H + h) * FT_D * vrow;
 	[loop] for (uint j0 = 0; j0 < p.Tk; j0 += 32) {
 		uint koff[4]; // in texels
-		[unroll] for (uint jj = 0; jj < 4; jj++) { koff[jj] = (kbase + (j0 + 8 * jj + lid.x) * p.KRow) >> 2; }
+		[unroll] for (uint jj = 0; jj < 4; jj++) { koff[jj] = (kbase + min(j0 + 8 * jj + lid.x, p.Tk - 1) * p.KRow) >> 2; }
 		float sc[FTR][4];
 		[unroll] for (uint i = 0; i < FTR; i++) {
 			[unroll] for (uint jj = 0; jj < 4; jj++) { sc[i][jj] = 0; }
@@ -743,6 +746,12 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 				b1[jj] = asfloat(FtK[koff[jj] + kt + 1]);
 			}
 			TEX_MMA(sc, a0, a1, b0, b1, FTR, 4);
+		}
+		if (j0 + 32 > p.Tk) { // the last block of a ragged key count: no keys past Tk
+			[unroll] for (uint jj = 0; jj < 4; jj++) {
+				bool past = j0 + 8 * jj + lid.x >= p.Tk;
+				[unroll] for (uint i = 0; i < FTR; i++) { sc[i][jj] = past ? -1e30 : sc[i][jj]; }
+			}
 		}
 		[unroll] for (uint i = 0; i < FTR; i++) {
 			float mb = max(max(sc[i][0], sc[i][1]), max(sc[i][2], sc[i][3])) * c;
@@ -763,7 +772,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 		[unroll] for (uint jj = 0; jj < 4; jj++) {
 			float4 v0[FTD], v1[FTD];
 			[unroll] for (uint dd = 0; dd < FTD; dd++) {
-				uint vo = (vbase + (8 * dd + lid.x) * p.Tk + j0 + 8 * jj) >> 2;
+				uint vo = (vbase + (8 * dd + lid.x) * vrow + j0 + 8 * jj) >> 2;
 				v0[dd] = asfloat(FtVt[vo]);
 				v1[dd] = asfloat(FtVt[vo + 1]);
 			}
@@ -803,19 +812,22 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 var flashTexRows = map[int]int{40: 32, 64: 16, 80: 16, 160: 8}
 
 // FlashTexFits reports whether the texel flash kernel can run p: no causal mask, a
-// head dim it is compiled for, keys in whole blocks of 32 (which also makes each Vᵀ row
-// whole texels), and Q and K rows of whole texels. Like the other texel kernels it
-// hands values round its 8-invocation workgroup with subgroup shuffles; lavapipe runs
-// them correctly with 8-wide and 4-wide subgroups alike (conformance passes with
-// LP_NATIVE_VECTOR_WIDTH=128 too).
+// head dim it is compiled for, and Q and K rows of whole texels. Like the other texel
+// kernels it hands values round its 8-invocation workgroup with subgroup shuffles;
+// lavapipe runs them correctly with 8-wide and 4-wide subgroups alike (conformance
+// passes with LP_NATIVE_VECTOR_WIDTH=128 too).
 func FlashTexFits(p AttentionParams) bool {
 	_, ok := flashTexRows[int(p.D)]
-	return ok && p.Causal == 0 && p.Tk%32 == 0 && p.QRow%4 == 0 && p.KRow%4 == 0 && p.D%8 == 0
+	return ok && p.Causal == 0 && p.QRow%4 == 0 && p.KRow%4 == 0 && p.D%8 == 0
 }
 
+// FlashTexVtRow is the row length of the texel flash kernel's Vᵀ: the key count
+// rounded up to its blocks of 32 (NewTransposedHeadsParams pads the rows with zeros).
+func FlashTexVtRow(tk int) int { return (tk + 31) &^ 31 }
+
 // FlashTex returns the texel flash kernel for p (FlashTexFits) and its workgroup
-// counts: binding 0 Q, 1 K (texels, the plain layout), 2 Vᵀ (texels, [B·H][D][Tk]: the
-// values transposed per pair, SplitHeads with transpose), 3 O (written).
+// counts: binding 0 Q, 1 K (texels, the plain layout), 2 Vᵀ (texels, [B·H][D][
+// FlashTexVtRow(Tk)]: the values transposed per pair, zero past Tk), 3 O (written).
 func FlashTex(p AttentionParams) (Spec, [3]uint32) {
 	rows := uint32(flashTexRows[int(p.D)])
 	spec := Spec{Name: fmt.Sprintf("flash_tex_d%d", p.D), Reads: 3, Writes: 1, ParamsSize: 64, Local: [3]uint32{8, 1, 1}, Texels: 7}

@@ -21,24 +21,25 @@ var HdX, HdY []float32
 
 // HeadsParams are the push constants of SplitHeads and MergeHeads.
 type HeadsParams struct {
-	// N is the number of elements (B·T·H·D).
+	// N is the number of elements written (B·T·H·D, B·H·D·TP transposed).
 	N uint32
 	// Stride is the number of threads in the grid (see NewHeadsParams).
 	Stride uint32
 	T      uint32
 	H      uint32
 	D      uint32
-	// Transpose (SplitHeads) writes [B·H, D, T] instead of [B·H, T, D].
+	// Transpose (SplitHeads) writes [B·H, D, TP] instead of [B·H, T, D]: rows of TP ≥ T
+	// elements, zero past T.
 	Transpose uint32
-	pad0      uint32
+	TP        uint32
 	pad1      uint32
 }
 
-// HeadsRow is the length of the output rows a heads kernel writes in chunks: D, or T
+// HeadsRow is the length of the output rows a heads kernel writes in chunks: D, or TP
 // for the transposed split.
 func HeadsRow(p *HeadsParams) uint32 {
 	if p.Transpose != 0 {
-		return p.T
+		return p.TP
 	}
 	return p.D
 }
@@ -51,7 +52,8 @@ func HeadsChunks(p *HeadsParams) uint32 {
 }
 
 // SplitHeadsChunk copies chunk j of the per-head layout from the token-major input: a
-// row is (b·H + h)·T + t of D elements, or transposed (b·H + h)·D + d of T.
+// row is (b·H + h)·T + t of D elements, or transposed (b·H + h)·D + d of TP (zeros past
+// T).
 func SplitHeadsChunk(p *HeadsParams, j uint32) {
 	l := HeadsRow(p)
 	row := ChunkRow(j, l)
@@ -71,7 +73,11 @@ func SplitHeadsChunk(p *HeadsParams, j uint32) {
 	}
 	dst := row*l + k0
 	for k := uint32(0); k < n; k++ {
-		HdY[dst+k] = HdX[src+k*step]
+		v := float32(0)
+		if p.Transpose == 0 || k0+k < p.T {
+			v = HdX[src+k*step]
+		}
+		HdY[dst+k] = v
 	}
 }
 
@@ -150,10 +156,19 @@ func HeadsCPU(p HeadsParams, merge bool, x, y []float32) {
 // NewHeadsParams fills HeadsParams for token-major [b, t, h·d] ⇄ per-head [b·h, t, d]
 // ([b·h, d, t] with transpose, SplitHeads only) and returns the dispatch's grid.
 func NewHeadsParams(b, t, h, d int, transpose bool) (HeadsParams, [3]uint32) {
-	p := HeadsParams{N: uint32(b * t * h * d), T: uint32(t), H: uint32(h), D: uint32(d)}
 	if transpose {
-		p.Transpose = 1
+		return NewTransposedHeadsParams(b, t, h, d, t)
 	}
+	return headsGrid(HeadsParams{N: uint32(b * t * h * d), T: uint32(t), H: uint32(h), D: uint32(d), TP: uint32(t)})
+}
+
+// NewTransposedHeadsParams fills HeadsParams for the transposed split [b, t, h·d] →
+// [b·h, d, tp], rows padded with zeros to tp ≥ t elements, and returns the grid.
+func NewTransposedHeadsParams(b, t, h, d, tp int) (HeadsParams, [3]uint32) {
+	return headsGrid(HeadsParams{N: uint32(b * h * d * tp), T: uint32(t), H: uint32(h), D: uint32(d), Transpose: 1, TP: uint32(tp)})
+}
+
+func headsGrid(p HeadsParams) (HeadsParams, [3]uint32) {
 	g, stride := Groups1D(int(HeadsChunks(&p)))
 	p.Stride = stride
 	return p, [3]uint32{g, 1, 1}

@@ -43,11 +43,14 @@ func init() {
 		{1, 70, 45, 2, 64, false, false, 1},
 		{1, 65, 33, 1, 80, false, false, 1},
 		// the texel flash kernel (keys in blocks of 32): ragged query blocks, one and
-		// several key blocks, every head dim it is compiled for
+		// several key blocks, ragged last key blocks (and the cross-attentions above),
+		// every head dim it is compiled for
 		{2, 37, 64, 8, 40, false, false, 1},
 		{1, 70, 96, 2, 64, false, false, 1},
 		{2, 33, 32, 2, 80, false, false, 1},
 		{1, 20, 64, 2, 160, false, false, 1},
+		{2, 45, 77, 2, 80, false, false, 1},
+		{1, 20, 5, 2, 160, false, false, 1},
 		{2, 1024, 1024, 8, 40, false, true, 31}, // SD1 self-attention at 256×256
 	} {
 		name := "flash_attention"
@@ -231,12 +234,13 @@ func checkFlash(d *gpu.Device, s attnShape, t kernels.Target) (Comparison, error
 func checkFlashTex(d *gpu.Device, s attnShape) (Comparison, error) {
 	q, k, v := attnInputs(s)
 	p := kernels.NewAttentionParams(s.b, s.tq, s.tk, s.h, s.d, s.causal)
-	vt := make([]float32, len(v))
+	row := kernels.FlashTexVtRow(s.tk)
+	vt := make([]float32, s.b*s.h*s.d*row) // zeros past Tk
 	for b := 0; b < s.b; b++ {
 		for h := 0; h < s.h; h++ {
 			for j := 0; j < s.tk; j++ {
 				for x := 0; x < s.d; x++ {
-					vt[((b*s.h+h)*s.d+x)*s.tk+j] = v[(b*s.tk+j)*s.h*s.d+h*s.d+x]
+					vt[((b*s.h+h)*s.d+x)*row+j] = v[(b*s.tk+j)*s.h*s.d+h*s.d+x]
 				}
 			}
 		}

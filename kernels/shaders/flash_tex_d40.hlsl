@@ -38,10 +38,11 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 	}
 	float c = p.Scale * 1.4426950408889634; // exp(x) = exp2(x·log2 e)
 	uint kbase = b * p.Tk * p.KRow + h * FT_D;
-	uint vbase = (b * p.H + h) * FT_D * p.Tk;
+	uint vrow = (p.Tk + 31) & ~31u; // FlashTexVtRow
+	uint vbase = (b * p.H + h) * FT_D * vrow;
 	[loop] for (uint j0 = 0; j0 < p.Tk; j0 += 32) {
 		uint koff[4]; // in texels
-		[unroll] for (uint jj = 0; jj < 4; jj++) { koff[jj] = (kbase + (j0 + 8 * jj + lid.x) * p.KRow) >> 2; }
+		[unroll] for (uint jj = 0; jj < 4; jj++) { koff[jj] = (kbase + min(j0 + 8 * jj + lid.x, p.Tk - 1) * p.KRow) >> 2; }
 		float sc[FTR][4];
 		[unroll] for (uint i = 0; i < FTR; i++) {
 			[unroll] for (uint jj = 0; jj < 4; jj++) { sc[i][jj] = 0; }
@@ -58,6 +59,12 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 				b1[jj] = asfloat(FtK[koff[jj] + kt + 1]);
 			}
 			TEX_MMA(sc, a0, a1, b0, b1, FTR, 4);
+		}
+		if (j0 + 32 > p.Tk) { // the last block of a ragged key count: no keys past Tk
+			[unroll] for (uint jj = 0; jj < 4; jj++) {
+				bool past = j0 + 8 * jj + lid.x >= p.Tk;
+				[unroll] for (uint i = 0; i < FTR; i++) { sc[i][jj] = past ? -1e30 : sc[i][jj]; }
+			}
 		}
 		[unroll] for (uint i = 0; i < FTR; i++) {
 			float mb = max(max(sc[i][0], sc[i][1]), max(sc[i][2], sc[i][3])) * c;
@@ -78,7 +85,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 		[unroll] for (uint jj = 0; jj < 4; jj++) {
 			float4 v0[FTD], v1[FTD];
 			[unroll] for (uint dd = 0; dd < FTD; dd++) {
-				uint vo = (vbase + (8 * dd + lid.x) * p.Tk + j0 + 8 * jj) >> 2;
+				uint vo = (vbase + (8 * dd + lid.x) * vrow + j0 + 8 * jj) >> 2;
 				v0[dd] = asfloat(FtVt[vo]);
 				v1[dd] = asfloat(FtVt[vo + 1]);
 			}

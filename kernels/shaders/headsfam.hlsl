@@ -8,24 +8,25 @@
 
 // HeadsParams are the push constants of SplitHeads and MergeHeads.
 struct HeadsParams {
-	// N is the number of elements (B·T·H·D).
+	// N is the number of elements written (B·T·H·D, B·H·D·TP transposed).
 	uint N;
 	// Stride is the number of threads in the grid (see NewHeadsParams).
 	uint Stride;
 	uint T;
 	uint H;
 	uint D;
-	// Transpose (SplitHeads) writes [B·H, D, T] instead of [B·H, T, D].
+	// Transpose (SplitHeads) writes [B·H, D, TP] instead of [B·H, T, D]: rows of TP ≥ T
+	// elements, zero past T.
 	uint Transpose;
-	uint pad0;
+	uint TP;
 	uint pad1;
 };
 
-// HeadsRow is the length of the output rows a heads kernel writes in chunks: D, or T
+// HeadsRow is the length of the output rows a heads kernel writes in chunks: D, or TP
 // for the transposed split.
 uint HeadsRow(inout HeadsParams p) {
 	if (p.Transpose != 0) {
-		return p.T;
+		return p.TP;
 	}
 	return p.D;
 }
@@ -38,7 +39,8 @@ uint HeadsChunks(inout HeadsParams p) {
 }
 
 // SplitHeadsChunk copies chunk j of the per-head layout from the token-major input: a
-// row is (b·H + h)·T + t of D elements, or transposed (b·H + h)·D + d of T.
+// row is (b·H + h)·T + t of D elements, or transposed (b·H + h)·D + d of TP (zeros past
+// T).
 void SplitHeadsChunk(inout HeadsParams p, uint j) {
 	uint l = HeadsRow(p);
 	uint row = ChunkRow(j, l);
@@ -58,7 +60,11 @@ void SplitHeadsChunk(inout HeadsParams p, uint j) {
 	}
 	uint dst = row*l + k0;
 	for (uint k = uint(0); k < n; k++) {
-		HdY[dst+k] = HdX[src+k*step];
+		float v = float(0);
+		if (p.Transpose == 0 || k0+k < p.T) {
+			v = HdX[src+k*step];
+		}
+		HdY[dst+k] = v;
 	}
 }
 

@@ -94,12 +94,13 @@ func TestUploadWinogradBlocks(t *testing.T) {
 
 // TestAttentionPaths checks that the texel flash kernel's attention (with V split into
 // its transposed heads) matches attention through GEMMs and a softmax, on shapes it
-// takes: SD 1.x's 40-wide heads with two key blocks and a ragged query block, and 80.
+// takes: SD 1.x's 40-wide heads with two key blocks and a ragged query block, 80, and
+// ragged key counts (the text's 77 keys; 5 keys of 160-wide heads).
 func TestAttentionPaths(t *testing.T) {
 	d, err := gpu.Open("")
 	require.NoError(t, err)
 	defer d.Close()
-	for _, c := range []struct{ b, tq, tk, heads, dh int }{{2, 45, 64, 8, 40}, {1, 32, 96, 2, 80}} {
+	for _, c := range []struct{ b, tq, tk, heads, dh int }{{2, 45, 64, 8, 40}, {1, 32, 96, 2, 80}, {2, 45, 77, 8, 40}, {1, 9, 5, 2, 160}} {
 		n := New(d, true)
 		width := c.heads * c.dh
 		r := rand.New(rand.NewSource(int64(c.tq)))
