@@ -140,7 +140,11 @@ func BenchmarkAttention(b *testing.B) {
 			d.ResetPeak()
 			n := c.b * tokens * c.h * c.dh
 			q, o := randTensor(b, d, n, 1), randTensor(b, d, n, 4)
-			k, v := randTensor(b, d, c.b*c.tk*c.h*c.dh, 2), randTensor(b, d, c.b*c.tk*c.h*c.dh, 3)
+			vlen := c.b * c.tk * c.h * c.dh
+			if c.tex { // Vᵀ, rows padded to whole key blocks
+				vlen = c.b * c.h * c.dh * kernels.FlashTexVtRow(c.tk)
+			}
+			k, v := randTensor(b, d, c.b*c.tk*c.h*c.dh, 2), randTensor(b, d, vlen, 3)
 			defer q.Free()
 			defer k.Free()
 			defer v.Free()

@@ -61,10 +61,9 @@ func TestCompareCatchesErrors(t *testing.T) {
 	require.False(t, Compare([]float32{1}, cpu, want, 1, 1).Pass)
 }
 
-// TestCompareToTruth checks that CompareToTruth allows for the CPU reference's own error
-// against float64 and for nothing else: a device value within the tolerance of float64
-// but beyond it of an erring reference passes (Compare fails it), one beyond it of
-// float64 fails.
+// TestCompareToTruth checks that CompareToTruth judges against float64 alone: a device
+// value within the tolerance of float64 but beyond it of an erring CPU reference passes
+// (Compare fails it), one beyond it of float64 fails.
 func TestCompareToTruth(t *testing.T) {
 	want := []float64{1, 2}
 	cpu := []float32{1, 2.000002} // the reference errs by 2e-6
