@@ -154,11 +154,8 @@ func HeadsCPU(p HeadsParams, merge bool, x, y []float32) {
 }
 
 // NewHeadsParams fills HeadsParams for token-major [b, t, h·d] ⇄ per-head [b·h, t, d]
-// ([b·h, d, t] with transpose, SplitHeads only) and returns the dispatch's grid.
-func NewHeadsParams(b, t, h, d int, transpose bool) (HeadsParams, [3]uint32) {
-	if transpose {
-		return NewTransposedHeadsParams(b, t, h, d, t)
-	}
+// and returns the dispatch's grid (NewTransposedHeadsParams for [b·h, d, t]).
+func NewHeadsParams(b, t, h, d int) (HeadsParams, [3]uint32) {
 	return headsGrid(HeadsParams{N: uint32(b * t * h * d), T: uint32(t), H: uint32(h), D: uint32(d), TP: uint32(t)})
 }
 

@@ -16,8 +16,8 @@ package kernels
 // multiplies) and V, M traffic is cheap next to it.
 //
 // F(4×4, 3×3) is the same with 4×4 output tiles of 6×6 patches, V, M and U of 36
-// positions instead of 16 (Wino4InTex, Wino4OutTex): 36 GEMMs for 16 output pixels, 4× fewer multiplies than the direct conv and 1.78× fewer than F(2×2), and
-// 2.25 values of V and M per output pixel instead of 4 (WinoTile picks it where its
+// positions instead of 16 (Wino4InTex, Wino4OutTex): 36 GEMMs for 16 output pixels, 4×
+// fewer multiplies than the direct conv and 1.78× fewer than F(2×2), and 2.25 values of V and M per output pixel instead of 4 (WinoTile picks it where its
 // texel transforms fit both channel counts). Its transforms' larger coefficients (up
 // to 5 in Bᵀ, 8 in Aᵀ, 1/24 in G) cost it accuracy: with U in fp32 its error measured
 // within a few times F(2×2)'s (conformance "wino4" cases).

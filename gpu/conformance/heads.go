@@ -21,9 +21,12 @@ func init() {
 func checkHeads(d *gpu.Device, mode string, b, t, h, dh int) (Comparison, error) {
 	n := b * t * h * dh
 	x := randn(9, n, 1)
-	p, grid := kernels.NewHeadsParams(b, t, h, dh, mode == "split_t")
+	p, grid := kernels.NewHeadsParams(b, t, h, dh)
 	tp := t
-	if mode == "split_tp" {
+	switch mode {
+	case "split_t":
+		p, grid = kernels.NewTransposedHeadsParams(b, t, h, dh, tp)
+	case "split_tp":
 		tp = kernels.FlashTexVtRow(t)
 		p, grid = kernels.NewTransposedHeadsParams(b, t, h, dh, tp)
 	}

@@ -492,14 +492,11 @@ func (n *Net) attentionPath(p kernels.AttentionParams) string {
 	return attentionFlash
 }
 
-// splitHeads returns x [B, T, H·D] as [B·H, T, D], or transposed [B·H, D, T].
-func (n *Net) splitHeads(x Tensor, heads int, transpose bool) Tensor {
-	if transpose {
-		return n.splitHeadsTransposed(x, heads, x.Shape[1])
-	}
+// splitHeads returns x [B, T, H·D] as [B·H, T, D].
+func (n *Net) splitHeads(x Tensor, heads int) Tensor {
 	b, t, dh := x.Shape[0], x.Shape[1], x.Shape[2]/heads
 	y := n.Act(b*heads, t, dh)
-	p, grid := kernels.NewHeadsParams(b, t, heads, dh, false)
+	p, grid := kernels.NewHeadsParams(b, t, heads, dh)
 	n.dispatch(kernels.SplitHeads, gpu.Params(p), grid, x, y)
 	return y
 }
@@ -524,7 +521,7 @@ func (n *Net) gemmAttention(q, k, v Tensor, heads int) Tensor {
 	b, tq, width := q.Shape[0], q.Shape[1], q.Shape[2]
 	tk, dh := k.Shape[1], width/heads
 	pairs := b * heads
-	qh, kh, vt := n.splitHeads(q, heads, false), n.splitHeads(k, heads, false), n.splitHeads(v, heads, true)
+	qh, kh, vt := n.splitHeads(q, heads), n.splitHeads(k, heads), n.splitHeadsTransposed(v, heads, tk)
 	oh := n.Act(pairs, tq, dh)
 	chunk := max(1, min(pairs, scoreChunkBytes/(4*tq*tk)))
 	scores := n.Act(chunk, tq, tk)
@@ -557,7 +554,7 @@ func (n *Net) gemmAttention(q, k, v Tensor, heads int) Tensor {
 		gemm(pv, s, slice(vt, p0, cnt, dh*tk), slice(oh, p0, cnt, tq*dh))
 	}
 	o := n.Act(b, tq, width)
-	mp, grid := kernels.NewHeadsParams(b, tq, heads, dh, false)
+	mp, grid := kernels.NewHeadsParams(b, tq, heads, dh)
 	n.dispatch(kernels.MergeHeads, gpu.Params(mp), grid, oh, o)
 	return o
 }
