@@ -338,6 +338,7 @@ type Device struct {
 	fence   vk.Fence
 	cache   *pipelineCache
 	mem     *allocator
+	work    *Tensor // the work queue of the queued kernels (kernels.Spec.Queue)
 	kernels map[string]*Kernel
 	mu      sync.Mutex // guards queue submission and the staging buffer
 }
@@ -412,7 +413,10 @@ func (d *Device) open(sel string) error {
 	d.fence = fence
 	track("fence", 1)
 	d.cache = openPipelineCache(d)
-	d.mem, err = newAllocator(d)
+	if d.mem, err = newAllocator(d); err != nil {
+		return err
+	}
+	d.work, err = d.mem.alloc(workQueueBytes)
 	return err
 }
 

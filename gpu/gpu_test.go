@@ -371,6 +371,61 @@ func TestTexelBindings(t *testing.T) {
 	require.ErrorContains(t, pl.Add(Dispatch{Kernel: k, Bindings: binds, Params: Params(p), Groups: [3]uint32{1, 1, 1}}), "texel")
 }
 
+// TestWorkQueue runs queued kernels (kernels.Spec.Queue): two GEMMs of different tile
+// counts, ragged edges included, in one plan, each equal to the CPU reference in
+// replays and in a run after the work queue was left dirty, which a plan zeroes before
+// its first dispatch; each run leaves the queue at 0; a queued kernel dispatched with
+// another workgroup count is refused.
+func TestWorkQueue(t *testing.T) {
+	spec, err := kernels.GemmKernel("tex", false)
+	require.NoError(t, err)
+	require.True(t, spec.Queue)
+	k, err := dev.Kernel(spec)
+	require.NoError(t, err)
+	r := rand.New(rand.NewSource(5))
+	pl := dev.NewPlan(false)
+	defer pl.Close()
+	var outs []*Tensor
+	var wants [][]float32
+	for _, s := range [][3]int{{70, 100, 24}, {33, 8, 16}} { // 3×4 and 2×1 tiles of 32×32
+		m, n, kk := s[0], s[1], s[2]
+		a, w := randFloats(r, m*kk), randFloats(r, n*kk)
+		ta, tw, tc := upload(t, a), upload(t, w), upload(t, make([]float32, m*n))
+		defer ta.Free()
+		defer tw.Free()
+		defer tc.Free()
+		p := kernels.NewGemmParams(1, m, n, kk, false, false, false, kernels.GemmActNone, true)
+		d := Dispatch{Kernel: k, Bindings: []Binding{Bind(ta), Bind(tw), Bind(ta), Bind(ta), Bind(tc)}, Params: Params(p), Groups: kernels.GemmGroups("tex", p)}
+		require.Equal(t, [3]uint32{kernels.QueueGroups, 1, 1}, d.Groups)
+		require.NoError(t, pl.Add(d))
+		want := make([]float32, m*n)
+		kernels.GemmCPU(p, a, kernels.F32Words(w), nil, nil, want)
+		outs, wants = append(outs, tc), append(wants, want)
+		d.Groups = [3]uint32{1, 1, 1}
+		bad := dev.NewPlan(false)
+		require.ErrorContains(t, bad.Add(d), "queued kernel")
+		bad.Close()
+	}
+	run := func() {
+		for _, tc := range outs {
+			require.NoError(t, tc.Fill(0))
+		}
+		require.NoError(t, pl.Run())
+		for i, tc := range outs {
+			got, err := tc.Float32s()
+			require.NoError(t, err)
+			require.InDeltaSlice(t, wants[i], got, 1e-5)
+		}
+		q := make([]byte, workQueueBytes)
+		require.NoError(t, dev.work.Read(0, q))
+		require.Equal(t, make([]byte, workQueueBytes), q, "the last workgroup out leaves the queue at 0")
+	}
+	run()
+	run()
+	require.NoError(t, dev.work.Write(0, []byte{7, 0, 0, 0, 100, 0, 0, 0}))
+	run()
+}
+
 // TestCloseReleasesEverything opens a second device, uses every kind of object, closes
 // it, and checks the live Vulkan object counts return to where they were.
 func TestCloseReleasesEverything(t *testing.T) {

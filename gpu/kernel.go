@@ -56,7 +56,7 @@ func (k *Kernel) create(d *Device, code []byte) error {
 	}
 	k.module = module
 	track("shader module", 1)
-	n := k.Spec.Reads + k.Spec.Writes
+	n := k.bindings()
 	binds := make([]vk.DescriptorSetLayoutBinding, n)
 	for i := range binds {
 		binds[i] = vk.DescriptorSetLayoutBinding{
@@ -112,6 +112,15 @@ func (k *Kernel) create(d *Device, code []byte) error {
 	k.pipeline = pipes[0]
 	track("pipeline", 1)
 	return nil
+}
+
+// bindings is the kernel's number of bindings: its own, and the work queue's after
+// them if it has one.
+func (k *Kernel) bindings() int {
+	if k.Spec.Queue {
+		return k.Spec.Reads + k.Spec.Writes + 1
+	}
+	return k.Spec.Reads + k.Spec.Writes
 }
 
 // descriptorType is the descriptor type of binding i: a uniform texel buffer where the

@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	vk "github.com/goki/vulkan"
+
+	"github.com/sdgo/sdgo/kernels"
 )
 
 // Binding is the byte range of a tensor bound to one storage-buffer slot of a kernel.
@@ -57,6 +59,7 @@ type Plan struct {
 	queries    vk.QueryPool
 	timing     bool
 	barriers   int
+	queued     bool            // some dispatch takes its tiles from the device's work queue
 	times      []time.Duration // per dispatch, from the last timed Run
 }
 
@@ -104,6 +107,13 @@ func (p *Plan) Add(ds Dispatch) error {
 		if g == 0 || g > p.d.Info.MaxWorkgroupCount[i] {
 			return fmt.Errorf("kernel %s: %d workgroups in dimension %d (device allows 1..%d)", k.Spec.Name, g, i, p.d.Info.MaxWorkgroupCount[i])
 		}
+	}
+	if k.Spec.Queue {
+		if ds.Groups != [3]uint32{kernels.QueueGroups, 1, 1} {
+			return fmt.Errorf("kernel %s: a queued kernel runs %d×1×1 workgroups, not %v", k.Spec.Name, kernels.QueueGroups, ds.Groups)
+		}
+		ds.Bindings = append(ds.Bindings[:len(ds.Bindings):len(ds.Bindings)], Bind(p.d.work))
+		p.queued = true
 	}
 	p.dispatches = append(p.dispatches, ds)
 	return nil
@@ -228,6 +238,13 @@ func (p *Plan) record(sets []vk.DescriptorSet) error {
 	computeStage := vk.PipelineStageFlags(vk.PipelineStageComputeShaderBit)
 	rw := vk.AccessFlags(vk.AccessShaderReadBit | vk.AccessShaderWriteBit)
 	barrier := []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier, SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit), DstAccessMask: rw}}
+	if p.queued {
+		// Each queued dispatch leaves the queue at 0 for the next; zeroing it here makes
+		// a run independent of any earlier one.
+		vk.CmdFillBuffer(cmd, p.d.work.b.buf, vk.DeviceSize(p.d.work.off), workQueueBytes, 0)
+		filled := []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier, SrcAccessMask: vk.AccessFlags(vk.AccessTransferWriteBit), DstAccessMask: rw}}
+		vk.CmdPipelineBarrier(cmd, vk.PipelineStageFlags(vk.PipelineStageTransferBit), computeStage, 0, 1, filled, 0, nil, 0, nil)
+	}
 	if p.timing {
 		vk.CmdResetQueryPool(cmd, p.queries, 0, uint32(len(p.dispatches)+1))
 		vk.CmdWriteTimestamp(cmd, vk.PipelineStageTopOfPipeBit, p.queries, 0)
@@ -341,6 +358,10 @@ func (p *Plan) Timings() []KernelTime {
 	sort.Slice(out, func(i, j int) bool { return out[i].Total > out[j].Total })
 	return out
 }
+
+// workQueueBytes is the size of the work queue: the next tile and the count of
+// finished workgroups of the queued dispatch running (see kernels.QueueGroups).
+const workQueueBytes = 16
 
 // texelView creates (and keeps for Close) a view of 16-byte texels on a buffer range.
 func (p *Plan) texelView(buf vk.Buffer, off, size int64) (vk.BufferView, error) {

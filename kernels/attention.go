@@ -699,14 +699,15 @@ void main() {
 [[vk::binding(1, 0)]] Buffer<uint4> FtK;
 [[vk::binding(2, 0)]] Buffer<uint4> FtVt;
 [[vk::binding(3, 0)]] RWStructuredBuffer<float> FtO;
+#define QUEUE_BINDING 4
+#include "queue.hlsl"
 #ifndef FTD
 #define FTD 5
 #define FTR 32
 #endif
 #define FTQ (FTR / 8)
 #define FT_D (8 * FTD)
-[numthreads(8, 1, 1)]
-void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+void flashTexTile(uint3 gid, uint3 lid) {
 	AttentionParams p = P;
 	uint b = gid.z;
 	uint h = gid.y;
@@ -805,10 +806,19 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 		}
 	}
 }
+[numthreads(8, 1, 1)]
+void main(uint3 lid : SV_GroupThreadID) {
+	uint gx = (P.Tq + FTR - 1) / FTR;
+	for (uint t = QueueTake(lid.x); t < gx * P.H * P.B; t = QueueTake(lid.x)) {
+		flashTexTile(QueueTile(t, gx, P.H), lid);
+	}
+	QueueDone(lid.x);
+}
 */
 //gosl: end flash_tex_d40
 
-// flashTexRows is the number of query rows of a flash_tex workgroup, per head dim.
+// flashTexRows is the number of query rows of a flash_tex tile (its build's FTR), per
+// head dim: the head dims it has builds for.
 var flashTexRows = map[int]int{40: 32, 64: 16, 80: 16, 160: 8}
 
 // FlashTexFits reports whether the texel flash kernel can run p: no causal mask, a
@@ -825,13 +835,13 @@ func FlashTexFits(p AttentionParams) bool {
 // rounded up to its blocks of 32 (NewTransposedHeadsParams pads the rows with zeros).
 func FlashTexVtRow(tk int) int { return (tk + 31) &^ 31 }
 
-// FlashTex returns the texel flash kernel for p (FlashTexFits) and its workgroup
-// counts: binding 0 Q, 1 K (texels, the plain layout), 2 Vᵀ (texels, [B·H][D][
-// FlashTexVtRow(Tk)]: the values transposed per pair, zero past Tk), 3 O (written).
+// FlashTex returns the texel flash kernel for p (FlashTexFits), a queued one, and its
+// workgroup counts (QueueGrid): binding 0 Q, 1 K (texels, the plain layout), 2 Vᵀ
+// (texels, [B·H][D][FlashTexVtRow(Tk)]: the values transposed per pair, zero past Tk),
+// 3 O (written).
 func FlashTex(p AttentionParams) (Spec, [3]uint32) {
-	rows := uint32(flashTexRows[int(p.D)])
-	spec := Spec{Name: fmt.Sprintf("flash_tex_d%d", p.D), Reads: 3, Writes: 1, ParamsSize: 64, Local: [3]uint32{8, 1, 1}, Texels: 7}
-	return spec, [3]uint32{(p.Tq + rows - 1) / rows, p.H, p.B}
+	spec := Spec{Name: fmt.Sprintf("flash_tex_d%d", p.D), Reads: 3, Writes: 1, ParamsSize: 64, Local: [3]uint32{8, 1, 1}, Texels: 7, Queue: true}
+	return spec, QueueGrid()
 }
 
 // FlashAttention is the generic flash kernel (any D ≤ 512, one query row per thread):

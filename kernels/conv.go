@@ -314,6 +314,8 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 /*
 #include "conv.hlsl"
 #include "texmma.hlsl"
+#define QUEUE_BINDING 5
+#include "queue.hlsl"
 [[vk::push_constant]] cbuffer PC { ConvParams P; };
 [[vk::binding(0, 0)]] Buffer<uint4> ConvTexX;
 [[vk::binding(1, 0)]] Buffer<uint4> ConvTexW;
@@ -324,8 +326,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 float4 ConvHalves(uint2 w) {
 	return float4(f16tof32(w.x), f16tof32(w.x >> 16), f16tof32(w.y), f16tof32(w.y >> 16));
 }
-[numthreads(8, 1, 1)]
-void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+void convTexTile(uint3 gid, uint3 lid) {
 	ConvParams p = P;
 	uint ldw = ConvLdW(p);
 	uint ctex = p.Cin >> 2; // texels per pixel of X
@@ -415,6 +416,15 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 			ConvStore(p, b, co, p.OY0 + r / p.OW, r % p.OW, outv[t]);
 		}
 	}
+}
+[numthreads(8, 1, 1)]
+void main(uint3 lid : SV_GroupThreadID) {
+	uint gx = (P.Cout + 8 * CTN - 1) / (8 * CTN);
+	uint gy = (P.N * P.Rows * P.OW + CTM - 1) / CTM;
+	for (uint t = QueueTake(lid.x); t < gx * gy; t = QueueTake(lid.x)) {
+		convTexTile(QueueTile(t, gx, gy), lid);
+	}
+	QueueDone(lid.x);
 }
 */
 //gosl: end conv_tex
@@ -674,12 +684,12 @@ void main(uint3 id : SV_DispatchThreadID) {
 //gosl: end conv_splitk_sum
 
 var convVariants = map[string]tileVariant{
-	"tex":  {"conv_tex", 8, 32, 32, 1<<0 | 1<<1, false, false},
-	"reg":  {"conv_reg", 8, 32, 32, 0, false, false},
-	"tile": {"conv_tile", 256, 64, 64, 0, false, false},
-	"big":  {"conv_big", 256, 128, 128, 0, false, false},
-	"cm":   {"conv_cm", 256, 128, 128, 0, true, true},
-	"cm64": {"conv_cm64", 256, 64, 128, 0, true, true},
+	"tex":  {"conv_tex", 8, 32, 32, 1<<0 | 1<<1, false, false, true},
+	"reg":  {"conv_reg", 8, 32, 32, 0, false, false, false},
+	"tile": {"conv_tile", 256, 64, 64, 0, false, false, false},
+	"big":  {"conv_big", 256, 128, 128, 0, false, false, false},
+	"cm":   {"conv_cm", 256, 128, 128, 0, true, true, false},
+	"cm64": {"conv_cm64", 256, 64, 128, 0, true, true, false},
 }
 
 // ConvVariants lists the conv variant names: "tex" (texel fetches from channels-last
@@ -742,9 +752,12 @@ func ConvKernel(variant string, f16 bool) (Spec, error) {
 }
 
 // ConvGroups returns the workgroup count of a conv variant for p (split-K layers
-// included, see ConvSplitK).
+// included, see ConvSplitK; the queued texel variant: QueueGrid).
 func ConvGroups(variant string, p ConvParams) [3]uint32 {
 	v := convVariants[variant]
+	if v.queue {
+		return QueueGrid()
+	}
 	m := ConvPixels(&p)
 	return [3]uint32{(p.Cout + v.tn - 1) / v.tn, (m + v.tm - 1) / v.tm, ConvSplits(&p)}
 }

@@ -378,6 +378,8 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 /*
 #include "gemm.hlsl"
 #include "texmma.hlsl"
+#define QUEUE_BINDING 5
+#include "queue.hlsl"
 [[vk::push_constant]] cbuffer PC { GemmParams P; };
 [[vk::binding(0, 0)]] Buffer<uint4> GemmTexA;
 [[vk::binding(1, 0)]] Buffer<uint4> GemmTexB;
@@ -393,8 +395,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 float4 GemmHalves(uint2 w) {
 	return float4(f16tof32(w.x), f16tof32(w.x >> 16), f16tof32(w.y), f16tof32(w.y >> 16));
 }
-[numthreads(8, 1, 1)]
-void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+void gemmTexTile(uint3 gid, uint3 lid) {
 	GemmParams p = P;
 	uint bz = gid.z;
 	bool geglu = p.Act == GemmActGeglu;
@@ -470,6 +471,16 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 			GemmStore(p, bz, m, n, outv[i * GTN + j], geglu ? outv[i * GTN + j + GTH] : 0);
 		}
 	}
+}
+[numthreads(8, 1, 1)]
+void main(uint3 lid : SV_GroupThreadID) {
+	uint cols = P.Act == GemmActGeglu ? GTH : GTN;
+	uint gx = (P.N + 8 * cols - 1) / (8 * cols);
+	uint gy = (P.M + GTM - 1) / GTM;
+	for (uint t = QueueTake(lid.x); t < gx * gy * P.Batch; t = QueueTake(lid.x)) {
+		gemmTexTile(QueueTile(t, gx, gy), lid);
+	}
+	QueueDone(lid.x);
 }
 */
 //gosl: end gemm_tex
@@ -735,13 +746,13 @@ void main(uint3 id : SV_DispatchThreadID) {
 // on GPUs with cooperative matrices and for fp16 weights, "cm" and "cm64" (tensor
 // cores, 128×128 and 64×128 tiles).
 var gemmVariants = map[string]tileVariant{
-	"tex":  {"gemm_tex", 8, 32, 32, 1<<0 | 1<<1, false, false},
-	"tex5": {"gemm_tex5", 8, 32, 40, 1<<0 | 1<<1, false, false},
-	"reg":  {"gemm_reg", 8, 32, 32, 0, false, false},
-	"tile": {"gemm_tile", 256, 64, 64, 0, false, false},
-	"big":  {"gemm_big", 256, 128, 128, 0, false, false},
-	"cm":   {"gemm_cm", 256, 128, 128, 0, true, true},
-	"cm64": {"gemm_cm64", 256, 64, 128, 0, true, true},
+	"tex":  {"gemm_tex", 8, 32, 32, 1<<0 | 1<<1, false, false, true},
+	"tex5": {"gemm_tex5", 8, 32, 40, 1<<0 | 1<<1, false, false, true},
+	"reg":  {"gemm_reg", 8, 32, 32, 0, false, false, false},
+	"tile": {"gemm_tile", 256, 64, 64, 0, false, false, false},
+	"big":  {"gemm_big", 256, 128, 128, 0, false, false, false},
+	"cm":   {"gemm_cm", 256, 128, 128, 0, true, true, false},
+	"cm64": {"gemm_cm64", 256, 64, 128, 0, true, true, false},
 }
 
 // GemmVariants lists the GEMM variant names.
@@ -786,9 +797,12 @@ func GemmKernel(variant string, f16 bool) (Spec, error) {
 }
 
 // GemmGroups returns the workgroup count of a GEMM variant for p (split-K layers
-// included, see GemmSplitK).
+// included, see GemmSplitK; the queued texel variants: QueueGrid).
 func GemmGroups(variant string, p GemmParams) [3]uint32 {
 	v := gemmVariants[variant]
+	if v.queue {
+		return QueueGrid()
+	}
 	cols := v.tn
 	if p.Act == GemmActGeglu {
 		cols /= 2

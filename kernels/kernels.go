@@ -31,6 +31,9 @@ type Spec struct {
 	// as `Buffer<uint4>`: uniform texel buffers of 16-byte R32G32B32A32_UINT texels,
 	// which CPU devices fetch with a vector gather instead of a per-invocation loop.
 	Texels uint32
+	// Queue marks a kernel that takes its tiles from a work queue (see QueueGroups):
+	// binding Reads+Writes, after its own, which the runtime binds to the device's queue.
+	Queue bool
 }
 
 // SPIRV returns the compiled module of the kernel (or variant) called name.

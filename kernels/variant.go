@@ -22,6 +22,7 @@ type tileVariant struct {
 	texels uint32 // Spec.Texels: the bindings read as texel buffers
 	f16    bool   // fp16 weights only: the module is built for them and has no _f16 twin
 	splitK bool   // honours KChunk (split-K, see GemmSplitK)
+	queue  bool   // takes its tiles from the work queue (Spec.Queue, QueueGroups)
 }
 
 // spec returns the Spec of v for fp32 or fp16 weights.
@@ -33,7 +34,7 @@ func (v tileVariant) spec(family string, f16 bool, paramsSize int) (Spec, error)
 	case f16 && !v.f16:
 		name += "_f16"
 	}
-	return Spec{Name: name, Reads: 4, Writes: 1, ParamsSize: paramsSize, Local: [3]uint32{v.local, 1, 1}, Texels: v.texels}, nil
+	return Spec{Name: name, Reads: 4, Writes: 1, ParamsSize: paramsSize, Local: [3]uint32{v.local, 1, 1}, Texels: v.texels, Queue: v.queue}, nil
 }
 
 // bigMinGroups is how many 128×128 workgroups a dispatch needs before GPUs get the

@@ -4,6 +4,8 @@
 
 #include "conv.hlsl"
 #include "texmma.hlsl"
+#define QUEUE_BINDING 5
+#include "queue.hlsl"
 [[vk::push_constant]] cbuffer PC { ConvParams P; };
 [[vk::binding(0, 0)]] Buffer<uint4> ConvTexX;
 [[vk::binding(1, 0)]] Buffer<uint4> ConvTexW;
@@ -14,8 +16,7 @@
 float4 ConvHalves(uint2 w) {
 	return float4(f16tof32(w.x), f16tof32(w.x >> 16), f16tof32(w.y), f16tof32(w.y >> 16));
 }
-[numthreads(8, 1, 1)]
-void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+void convTexTile(uint3 gid, uint3 lid) {
 	ConvParams p = P;
 	uint ldw = ConvLdW(p);
 	uint ctex = p.Cin >> 2; // texels per pixel of X
@@ -105,5 +106,14 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 			ConvStore(p, b, co, p.OY0 + r / p.OW, r % p.OW, outv[t]);
 		}
 	}
+}
+[numthreads(8, 1, 1)]
+void main(uint3 lid : SV_GroupThreadID) {
+	uint gx = (P.Cout + 8 * CTN - 1) / (8 * CTN);
+	uint gy = (P.N * P.Rows * P.OW + CTM - 1) / CTM;
+	for (uint t = QueueTake(lid.x); t < gx * gy; t = QueueTake(lid.x)) {
+		convTexTile(QueueTile(t, gx, gy), lid);
+	}
+	QueueDone(lid.x);
 }
 #endif // __CONV_TEX_HLSL__

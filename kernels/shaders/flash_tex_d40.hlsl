@@ -12,14 +12,15 @@
 [[vk::binding(1, 0)]] Buffer<uint4> FtK;
 [[vk::binding(2, 0)]] Buffer<uint4> FtVt;
 [[vk::binding(3, 0)]] RWStructuredBuffer<float> FtO;
+#define QUEUE_BINDING 4
+#include "queue.hlsl"
 #ifndef FTD
 #define FTD 5
 #define FTR 32
 #endif
 #define FTQ (FTR / 8)
 #define FT_D (8 * FTD)
-[numthreads(8, 1, 1)]
-void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+void flashTexTile(uint3 gid, uint3 lid) {
 	AttentionParams p = P;
 	uint b = gid.z;
 	uint h = gid.y;
@@ -117,5 +118,13 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 			[unroll] for (uint dd = 0; dd < FTD; dd++) { FtO[ob + 8 * dd] = o[i][dd] * inv; }
 		}
 	}
+}
+[numthreads(8, 1, 1)]
+void main(uint3 lid : SV_GroupThreadID) {
+	uint gx = (P.Tq + FTR - 1) / FTR;
+	for (uint t = QueueTake(lid.x); t < gx * P.H * P.B; t = QueueTake(lid.x)) {
+		flashTexTile(QueueTile(t, gx, P.H), lid);
+	}
+	QueueDone(lid.x);
 }
 #endif // __FLASH_TEX_D40_HLSL__

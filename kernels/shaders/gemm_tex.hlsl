@@ -4,6 +4,8 @@
 
 #include "gemm.hlsl"
 #include "texmma.hlsl"
+#define QUEUE_BINDING 5
+#include "queue.hlsl"
 [[vk::push_constant]] cbuffer PC { GemmParams P; };
 [[vk::binding(0, 0)]] Buffer<uint4> GemmTexA;
 [[vk::binding(1, 0)]] Buffer<uint4> GemmTexB;
@@ -19,8 +21,7 @@
 float4 GemmHalves(uint2 w) {
 	return float4(f16tof32(w.x), f16tof32(w.x >> 16), f16tof32(w.y), f16tof32(w.y >> 16));
 }
-[numthreads(8, 1, 1)]
-void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+void gemmTexTile(uint3 gid, uint3 lid) {
 	GemmParams p = P;
 	uint bz = gid.z;
 	bool geglu = p.Act == GemmActGeglu;
@@ -96,5 +97,15 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 			GemmStore(p, bz, m, n, outv[i * GTN + j], geglu ? outv[i * GTN + j + GTH] : 0);
 		}
 	}
+}
+[numthreads(8, 1, 1)]
+void main(uint3 lid : SV_GroupThreadID) {
+	uint cols = P.Act == GemmActGeglu ? GTH : GTN;
+	uint gx = (P.N + 8 * cols - 1) / (8 * cols);
+	uint gy = (P.M + GTM - 1) / GTM;
+	for (uint t = QueueTake(lid.x); t < gx * gy * P.Batch; t = QueueTake(lid.x)) {
+		gemmTexTile(QueueTile(t, gx, gy), lid);
+	}
+	QueueDone(lid.x);
 }
 #endif // __GEMM_TEX_HLSL__
