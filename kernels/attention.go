@@ -668,9 +668,9 @@ void main() {
 //gosl: end flash_cm_d40
 
 // The texel flash kernel for CPU devices (flash_tex_d40 etc.): gemm_tex's scheme on
-// attention. A workgroup of one SIMD row (8 lanes) owns FTR query rows of one (batch,
-// head) pair and streams the keys in blocks of 32, lane t owning keys t, t+8, t+16,
-// t+24 of each block:
+// attention. A workgroup of one SIMD row (8 lanes) takes tiles of FTR query rows of one
+// (batch, head) pair from the work queue (queue.go) and streams the keys in blocks of
+// 32, lane t owning keys t, t+8, t+16, t+24 of each block:
 //   - S = Q·Kᵀ for the block is TEX_MMA over the head dim: Q rows fetched by the lane
 //     that owns them and handed round with subgroup broadcasts, each lane's K rows
 //     fetched as texels;

@@ -303,12 +303,13 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 //gosl: end conv_reg
 
 // The texel-fetch conv for CPU devices: gemm_tex's scheme (8 invocations, 32 output
-// pixels × 8·4 output channels, 16-byte texel fetches, subgroup broadcasts) on a
-// channels-last copy of the input, X [N][H][W][Cin] (NCHWToTokens of the NCHW
-// activations), and a tap-major weight, W [Cout][KH][KW][Cin] (ConvTapMajor), so that
-// for each tap the inner loop reads 8 consecutive input channels of a pixel and of a
-// weight row per fetch. Pixels whose tap falls in the padding read texel 0 times 0. It
-// needs Cin % 8 == 0 (ConvTexFits). The output is NCHW, as every conv writes it.
+// pixels × 8·4 output channels, 16-byte texel fetches, subgroup broadcasts, tiles from
+// the work queue) on a channels-last copy of the input, X [N][H][W][Cin] (NCHWToTokens
+// of the NCHW activations), and a tap-major weight, W [Cout][KH][KW][Cin]
+// (ConvTapMajor), so that for each tap the inner loop reads 8 consecutive input
+// channels of a pixel and of a weight row per fetch. Pixels whose tap falls in the
+// padding read texel 0 times 0. It needs Cin % 8 == 0 (ConvTexFits). The output is
+// NCHW, as every conv writes it.
 
 //gosl: hlsl conv_tex
 /*

@@ -75,7 +75,8 @@ type GemmParams struct {
 	M uint32
 	N uint32
 	K uint32
-	// Batch is the number of matrices (workgroups in z).
+	// Batch is the number of matrices (workgroups, or the queued kernels' tiles, in z;
+	// 0 counts as 1, see GemmBatch).
 	Batch uint32
 	// Per-batch strides in elements: A and C and R in floats, B in weight words
 	// (0 = one weight shared by the batch).
@@ -366,9 +367,10 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 //gosl: end texmma
 
 // The texel-fetch kernel for CPU devices: gemm_reg's shape (8 invocations, 32 rows ×
-// 8·4 columns, A rows handed round with subgroup broadcasts), but A and B are bound as
-// uniform texel buffers of uint4 and read 16 bytes per fetch (8 halves of an fp16 weight
-// row, 4 floats of A or of an fp32 weight). llvmpipe fetches a texel for all 8
+// 8·4 columns, A rows handed round with subgroup broadcasts; tiles taken from the work
+// queue, queue.go), but A and B are bound as uniform texel buffers of uint4 and read 16
+// bytes per fetch (8 halves of an fp16 weight row, 4 floats of A or of an fp32
+// weight). llvmpipe fetches a texel for all 8
 // invocations with one vector gather, where an SSBO load is a branchy loop over the
 // invocations and their bounds — measured at the SD 1.5 shapes: 1.5–1.7× gemm_reg. It
 // needs K % 8 == 0 and 16-byte-aligned rows and batch strides (GemmTexFits); the k loop
@@ -474,10 +476,11 @@ void gemmTexTile(uint3 gid, uint3 lid) {
 }
 [numthreads(8, 1, 1)]
 void main(uint3 lid : SV_GroupThreadID) {
-	uint cols = P.Act == GemmActGeglu ? GTH : GTN;
-	uint gx = (P.N + 8 * cols - 1) / (8 * cols);
-	uint gy = (P.M + GTM - 1) / GTM;
-	for (uint t = QueueTake(lid.x); t < gx * gy * P.Batch; t = QueueTake(lid.x)) {
+	GemmParams p = P;
+	uint cols = p.Act == GemmActGeglu ? GTH : GTN;
+	uint gx = (p.N + 8 * cols - 1) / (8 * cols);
+	uint gy = (p.M + GTM - 1) / GTM;
+	for (uint t = QueueTake(lid.x); t < gx * gy * GemmBatch(p); t = QueueTake(lid.x)) {
 		gemmTexTile(QueueTile(t, gx, gy), lid);
 	}
 	QueueDone(lid.x);

@@ -18,11 +18,14 @@ const QueueGroups = 64
 func QueueGrid() [3]uint32 { return [3]uint32{QueueGroups, 1, 1} }
 
 // The queue's HLSL: a kernel defines QUEUE_BINDING (its Reads+Writes) and includes it.
-// QueueTake returns the next tile (lane 0 takes it, the subgroup's other lanes get it
-// by broadcast: the texel kernels' 8 invocations are one subgroup), QueueTile turns a
-// tile number into the workgroup id of the grid gx × gy × gz it replaces (x fastest,
-// the order in which the grid's workgroups would have run), and QueueDone counts the
-// workgroup out.
+// QueueTake returns the next tile (lane 0 takes it, the other lanes get it by
+// broadcast within the subgroup, which the tiles' own broadcasts already need to hold
+// the workgroup's 8 invocations),
+// QueueTile turns a tile number into the workgroup id of the grid gx × gy × gz it
+// replaces (x fastest, the order in which the grid's workgroups would have run), and
+// QueueDone counts the workgroup out: its release barrier orders the workgroup's last
+// take before its count, and the last workgroup's acquire barrier orders every count,
+// and so every take, before its reset.
 
 //gosl: hlsl queue
 /*
@@ -39,10 +42,12 @@ uint3 QueueTile(uint t, uint gx, uint gy) {
 void QueueDone(uint lane) {
 	if (lane == 0) {
 		uint e = 0;
+		DeviceMemoryBarrier();
 		InterlockedAdd(WorkQueue[1], 1, e);
 		if (e == QUEUE_GROUPS - 1) {
-			WorkQueue[0] = 0;
-			WorkQueue[1] = 0;
+			DeviceMemoryBarrier();
+			InterlockedExchange(WorkQueue[0], 0, e);
+			InterlockedExchange(WorkQueue[1], 0, e);
 		}
 	}
 }

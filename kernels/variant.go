@@ -18,7 +18,7 @@ type Target struct {
 type tileVariant struct {
 	name   string
 	local  uint32
-	tm, tn uint32 // rows (or output pixels) and weight rows (output channels) per workgroup
+	tm, tn uint32 // rows (or output pixels) and weight rows (output channels) per tile
 	texels uint32 // Spec.Texels: the bindings read as texel buffers
 	f16    bool   // fp16 weights only: the module is built for them and has no _f16 twin
 	splitK bool   // honours KChunk (split-K, see GemmSplitK)

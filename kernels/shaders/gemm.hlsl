@@ -35,7 +35,8 @@ struct GemmParams {
 	uint M;
 	uint N;
 	uint K;
-	// Batch is the number of matrices (workgroups in z).
+	// Batch is the number of matrices (workgroups, or the queued kernels' tiles, in z;
+	// 0 counts as 1, see GemmBatch).
 	uint Batch;
 	// Per-batch strides in elements: A and C and R in floats, B in weight words
 	// (0 = one weight shared by the batch).

@@ -100,10 +100,11 @@ void gemmTexTile(uint3 gid, uint3 lid) {
 }
 [numthreads(8, 1, 1)]
 void main(uint3 lid : SV_GroupThreadID) {
-	uint cols = P.Act == GemmActGeglu ? GTH : GTN;
-	uint gx = (P.N + 8 * cols - 1) / (8 * cols);
-	uint gy = (P.M + GTM - 1) / GTM;
-	for (uint t = QueueTake(lid.x); t < gx * gy * P.Batch; t = QueueTake(lid.x)) {
+	GemmParams p = P;
+	uint cols = p.Act == GemmActGeglu ? GTH : GTN;
+	uint gx = (p.N + 8 * cols - 1) / (8 * cols);
+	uint gy = (p.M + GTM - 1) / GTM;
+	for (uint t = QueueTake(lid.x); t < gx * gy * GemmBatch(p); t = QueueTake(lid.x)) {
 		gemmTexTile(QueueTile(t, gx, gy), lid);
 	}
 	QueueDone(lid.x);

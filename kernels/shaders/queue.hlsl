@@ -15,10 +15,12 @@ uint3 QueueTile(uint t, uint gx, uint gy) {
 void QueueDone(uint lane) {
 	if (lane == 0) {
 		uint e = 0;
+		DeviceMemoryBarrier();
 		InterlockedAdd(WorkQueue[1], 1, e);
 		if (e == QUEUE_GROUPS - 1) {
-			WorkQueue[0] = 0;
-			WorkQueue[1] = 0;
+			DeviceMemoryBarrier();
+			InterlockedExchange(WorkQueue[0], 0, e);
+			InterlockedExchange(WorkQueue[1], 0, e);
 		}
 	}
 }
