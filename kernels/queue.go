@@ -8,7 +8,9 @@ package kernels
 // after tile from a counter until none is left, so every thread works to the end.
 // The counter lives in the device's work queue (two words: the next tile, and the
 // workgroups that have finished); the last workgroup to finish sets both back to 0
-// for the next dispatch, and a plan zeroes them before its first dispatch.
+// for the next dispatch, and a plan zeroes them before its first dispatch. (Forced
+// onto a GPU, with SDGO_GEMM_VARIANT=tex say, they give the same results on 64
+// workgroups: a test, not a way to run there.)
 
 // QueueGroups is the number of workgroups a queued kernel is dispatched with: at least
 // as many as lavapipe has threads (LP_NUM_THREADS, at most 32), so each has one.
