@@ -109,7 +109,7 @@ func (p *Plan) Add(ds Dispatch) error {
 		}
 	}
 	if k.Spec.Queue {
-		if ds.Groups != [3]uint32{kernels.QueueGroups, 1, 1} {
+		if ds.Groups != kernels.QueueGrid() {
 			return fmt.Errorf("kernel %s: a queued kernel runs %d×1×1 workgroups, not %v", k.Spec.Name, kernels.QueueGroups, ds.Groups)
 		}
 		ds.Bindings = append(ds.Bindings[:len(ds.Bindings):len(ds.Bindings)], Bind(p.d.work))
