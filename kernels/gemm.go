@@ -382,24 +382,49 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 #include "texmma.hlsl"
 #define QUEUE_BINDING 5
 #include "queue.hlsl"
+#ifdef WINO_TAPS
+#include "winotaps.hlsl"
+[[vk::push_constant]] cbuffer PC { GemmParams P; WinoTapParams WT; };
+#else
 [[vk::push_constant]] cbuffer PC { GemmParams P; };
+#endif
 [[vk::binding(0, 0)]] Buffer<uint4> GemmTexA;
 [[vk::binding(1, 0)]] Buffer<uint4> GemmTexB;
 // // sdgo:variant gemm_tex_f16 -DGEMM_F16=1
 // // sdgo:variant gemm_tex5 -DGTN=5
 // // sdgo:variant gemm_tex5_f16 -DGEMM_F16=1 -DGTN=5
+// // sdgo:variant gemm_wino1_f16 -DGEMM_F16=1 -DWINO_TAPS=1
+// // sdgo:variant gemm_wino3_f16 -DGEMM_F16=1 -DWINO_TAPS=3
+// // sdgo:variant gemm_wino9_f16 -DGEMM_F16=1 -DWINO_TAPS=9
 #define GTM 32
 #ifndef GTN
 #define GTN 4
 #endif
 #define GTH (GTN / 2)
 #define GTQ (GTM / 8)
+#ifdef WINO_TAPS
+#define GTB_ROWS 9
+#else
+#define GTB_ROWS 1
+#endif
 float4 GemmHalves(uint2 w) {
 	return float4(f16tof32(w.x), f16tof32(w.x >> 16), f16tof32(w.y), f16tof32(w.y >> 16));
 }
 void gemmTexTile(uint3 gid, uint3 lid) {
 	GemmParams p = P;
 	uint bz = gid.z;
+#ifdef WINO_TAPS
+	// // The tap GEMMs (winotaps.go): batch bz is a position of the class WT selects,
+	// // its weight row n the sum of WINO_TAPS tap rows of the conv kernel, scaled.
+	WinoTapParams wt = WT;
+	uint toff[WINO_TAPS];
+	float coef[WINO_TAPS];
+	[unroll] for (uint t = 0; t < WINO_TAPS; t++) {
+		toff[t] = WinoTapIndex(wt, bz, t) * (GemmLdB(p) >> 2);
+		coef[t] = WinoTapCoef(wt, bz, t);
+	}
+	bz = WinoTapPos(wt, bz);
+#endif
 	bool geglu = p.Act == GemmActGeglu;
 	uint cols = geglu ? GTH : GTN;
 	uint n0 = gid.x * 8 * cols + lid.x;
@@ -409,7 +434,7 @@ void gemmTexTile(uint3 gid, uint3 lid) {
 		uint jj = geglu ? (j % GTH) : j;
 		uint n = min(n0 + 8 * jj, p.N - 1);
 		uint row = (geglu && j >= GTH) ? n + p.N : n;
-		boff[j] = (bz * p.StrideB + row * ldb) >> 2;
+		boff[j] = (bz * p.StrideB + row * GTB_ROWS * ldb) >> 2;
 	}
 	uint m0 = gid.y * GTM;
 	uint aoff[GTQ]; // in texels
@@ -429,7 +454,15 @@ void gemmTexTile(uint3 gid, uint3 lid) {
 		}
 		float4 b0[GTN], b1[GTN];
 		[unroll] for (uint j = 0; j < GTN; j++) {
-#ifdef GEMM_F16
+#ifdef WINO_TAPS
+			b0[j] = 0;
+			b1[j] = 0;
+			[unroll] for (uint t = 0; t < WINO_TAPS; t++) {
+				uint4 w = GemmTexB[boff[j] + toff[t] + (kt >> 1)];
+				b0[j] += coef[t] * GemmHalves(w.xy);
+				b1[j] += coef[t] * GemmHalves(w.zw);
+			}
+#elif defined(GEMM_F16)
 			uint4 w = GemmTexB[boff[j] + (kt >> 1)];
 			b0[j] = GemmHalves(w.xy);
 			b1[j] = GemmHalves(w.zw);

@@ -11,9 +11,10 @@ import (
 // kernels/winograd.go) of p's shape: chunks of tile rows whose V and M fit v and m,
 // each an input transform, the (tile+2)² batched "tex" GEMMs and an output transform.
 // x is the channels-last input, u the transformed weight (kernels.WinoWeights, fp16
-// rows of Cin when f16), r the residual (read when p has ConvResidual), y the NCHW
-// output.
-func WinogradDispatches(d *gpu.Device, p kernels.ConvParams, tile int, f16 bool, chunkRows int, x, u, bias, r, v, m, y *gpu.Tensor) ([]gpu.Dispatch, error) {
+// rows of Cin when f16) or with taps the conv's fp16 tap-major weight, which the tap
+// GEMMs (kernels.WinoTapGemms) read instead; r the residual (read when p has
+// ConvResidual), y the NCHW output.
+func WinogradDispatches(d *gpu.Device, p kernels.ConvParams, tile int, f16, taps bool, chunkRows int, x, u, bias, r, v, m, y *gpu.Tensor) ([]gpu.Dispatch, error) {
 	gspec, err := kernels.GemmKernel("tex", f16)
 	if err != nil {
 		return nil, err
@@ -35,24 +36,38 @@ func WinogradDispatches(d *gpu.Device, p kernels.ConvParams, tile int, f16 bool,
 		}
 		vs := gpu.BindRange(v, 0, int64(4*pos*st.Tiles*int(p.Cin)))
 		ms := gpu.BindRange(m, 0, int64(4*pos*st.Tiles*int(p.Cout)))
-		ds = append(ds,
-			gpu.Dispatch{Kernel: in, Bindings: []gpu.Binding{gpu.Bind(x), vs}, Params: gpu.Params(st.InParams), Groups: st.InGroups},
-			gpu.Dispatch{Kernel: gemm, Bindings: []gpu.Binding{vs, gpu.Bind(u), vs, vs, ms}, Params: gpu.Params(st.Gemm), Groups: kernels.GemmGroups("tex", st.Gemm)},
-			gpu.Dispatch{Kernel: out, Bindings: []gpu.Binding{ms, gpu.Bind(bias), gpu.Bind(r), gpu.Bind(y)}, Params: gpu.Params(st.OutParams), Groups: st.OutGroups})
+		ds = append(ds, gpu.Dispatch{Kernel: in, Bindings: []gpu.Binding{gpu.Bind(x), vs}, Params: gpu.Params(st.InParams), Groups: st.InGroups})
+		gemmBinds := []gpu.Binding{vs, gpu.Bind(u), vs, vs, ms}
+		if taps {
+			for _, tg := range kernels.WinoTapGemms(tile, st.Gemm) {
+				k, err := d.Kernel(kernels.WinoTapKernel(tg.Taps))
+				if err != nil {
+					return nil, err
+				}
+				ds = append(ds, gpu.Dispatch{Kernel: k, Bindings: gemmBinds, Params: gpu.Params(tg), Groups: kernels.QueueGrid()})
+			}
+		} else {
+			ds = append(ds, gpu.Dispatch{Kernel: gemm, Bindings: gemmBinds, Params: gpu.Params(st.Gemm), Groups: kernels.GemmGroups("tex", st.Gemm)})
+		}
+		ds = append(ds, gpu.Dispatch{Kernel: out, Bindings: []gpu.Binding{ms, gpu.Bind(bias), gpu.Bind(r), gpu.Bind(y)}, Params: gpu.Params(st.OutParams), Groups: st.OutGroups})
 	}
 	return ds, nil
 }
 
 // runWinograd runs conv p on the device as Winograd F(tile×tile, 3×3), in chunks of at
-// most chunk bytes of V and M, and returns Y (with the contents of y0 where it writes
-// nothing).
-func runWinograd(d *gpu.Device, p kernels.ConvParams, tile int, f16 bool, x, w, bias, r []float32, y *gpu.Tensor, chunk int64) error {
+// most chunk bytes of V and M, into y: from U = kernels.WinoWeights(w), or with taps
+// from w itself (fp16, tap-major) through the tap GEMMs.
+func runWinograd(d *gpu.Device, p kernels.ConvParams, tile int, f16, taps bool, x, w, bias, r []float32, y *gpu.Tensor, chunk int64) error {
 	n, cin, cout := int(p.N), int(p.Cin), int(p.Cout)
 	pos := kernels.WinoPositions(tile)
-	u := kernels.WinoWeights(w, cout, cin, tile)
-	words := kernels.F32Words(u)
-	if f16 {
-		words = kernels.PackF16Rows(u, pos*cout, cin)
+	var words []uint32
+	switch {
+	case taps:
+		words = kernels.PackF16Rows(kernels.ConvTapMajor(w, cout, cin, 9), cout, 9*cin)
+	case f16:
+		words = kernels.PackF16Rows(kernels.WinoWeights(w, cout, cin, tile), pos*cout, cin)
+	default:
+		words = kernels.F32Words(kernels.WinoWeights(w, cout, cin, tile))
 	}
 	tx, err := upload(d, channelsLast(x, n, cin, int(p.H*p.W)))
 	if err != nil {
@@ -89,7 +104,7 @@ func runWinograd(d *gpu.Device, p kernels.ConvParams, tile int, f16 bool, x, w, 
 		return err
 	}
 	defer tm.Free()
-	ds, err := WinogradDispatches(d, p, tile, f16, rows, tx, tu, tb, tr, tv, tm, y)
+	ds, err := WinogradDispatches(d, p, tile, f16, taps, rows, tx, tu, tb, tr, tv, tm, y)
 	if err != nil {
 		return err
 	}

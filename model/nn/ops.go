@@ -329,8 +329,14 @@ func (n *Net) conv(in Tensor, shape []int, c Conv, res Tensor) Tensor {
 		return Tensor{}
 	}
 	if c.Layout == ConvWinograd {
-		n.winograd(p, in, c, bias, r, y)
+		n.winograd(p, in, c, kernels.WinoTileOf(c.W.Shape[0]), bias, r, y)
 		return y
+	}
+	if c.Layout == ConvTapMajor && c.W.F16 {
+		if m := kernels.WinoTapTile(p); m != 0 {
+			n.winograd(p, in, c, m, bias, r, y)
+			return y
+		}
 	}
 	p = kernels.ConvSplitK(variant, p)
 	spec, err := kernels.ConvKernel(variant, c.W.F16)
@@ -359,25 +365,32 @@ func (n *Net) tiled(spec kernels.Spec, params []byte, groups [3]uint32, parts in
 // winoChunkBytes bounds the Winograd transforms' V and M of one chunk of tile rows.
 const winoChunkBytes = 16 << 20
 
-// winograd dispatches conv p (3×3, stride 1, padding 1) as Winograd F(m×m, 3×3), m from
-// U's shape, in chunks of tile rows: input transform, (m+2)² batched GEMMs, output
-// transform (+bias, +r).
-func (n *Net) winograd(p kernels.ConvParams, in Tensor, c Conv, bias, r, y Tensor) {
+// winograd dispatches conv p (3×3, stride 1, padding 1) as Winograd F(m×m, 3×3) in
+// chunks of tile rows: input transform, (m+2)² batched GEMMs, output transform (+bias,
+// +r). The GEMMs read U (the ConvWinograd layout), or form it from the fp16 tap-major
+// kernel as they load it (the tap GEMMs, kernels.WinoTapGemms).
+func (n *Net) winograd(p kernels.ConvParams, in Tensor, c Conv, m int, bias, r, y Tensor) {
 	nb, cin, cout := int(p.N), int(p.Cin), int(p.Cout)
-	pos := c.W.Shape[0]
-	tile := kernels.WinoTileOf(pos)
-	tilesW, tileRows := kernels.WinoGrid(tile, int(p.H), int(p.W))
-	rows := kernels.WinoChunkRows(tile, nb, tilesW, tileRows, cin, cout, winoChunkBytes)
-	v, m := n.Act(pos*nb*rows*tilesW*cin), n.Act(pos*nb*rows*tilesW*cout)
+	pos := kernels.WinoPositions(m)
+	tilesW, tileRows := kernels.WinoGrid(m, int(p.H), int(p.W))
+	rows := kernels.WinoChunkRows(m, nb, tilesW, tileRows, cin, cout, winoChunkBytes)
+	v, mm := n.Act(pos*nb*rows*tilesW*cin), n.Act(pos*nb*rows*tilesW*cout)
+	taps := c.Layout == ConvTapMajor
 	gemm, err := kernels.GemmKernel("tex", c.W.F16)
 	if err != nil {
 		n.Fail("conv", err)
 		return
 	}
-	for _, st := range kernels.WinoSteps(p, tile, c.W.F16, rows) {
+	for _, st := range kernels.WinoSteps(p, m, c.W.F16, rows) {
 		n.dispatch(st.In, gpu.Params(st.InParams), st.InGroups, in, v)
-		n.dispatch(gemm, gpu.Params(st.Gemm), kernels.GemmGroups("tex", st.Gemm), v, c.W, v, v, m)
-		n.dispatch(st.Out, gpu.Params(st.OutParams), st.OutGroups, m, bias, r, y)
+		if taps {
+			for _, tg := range kernels.WinoTapGemms(m, st.Gemm) {
+				n.dispatch(kernels.WinoTapKernel(tg.Taps), gpu.Params(tg), kernels.QueueGrid(), v, c.W, v, v, mm)
+			}
+		} else {
+			n.dispatch(gemm, gpu.Params(st.Gemm), kernels.GemmGroups("tex", st.Gemm), v, c.W, v, v, mm)
+		}
+		n.dispatch(st.Out, gpu.Params(st.OutParams), st.OutGroups, mm, bias, r, y)
 	}
 }
 

@@ -37,6 +37,20 @@ func TestUNetGoldensWinogradLevels(t *testing.T) {
 	checkGoldens(t, allCases[1:2], 2)
 }
 
+// TestUNetGoldensWinogradTaps runs goldens with every 3×3 conv that the full-size
+// level does not hold as Winograd run as Winograd on the tap GEMMs, which form U from
+// the fp16 kernel as they load it: F(4×4) and F(2×2) (the full-size UNet's cost model
+// takes them at its deeper levels only, which the tiny UNets' small latents never
+// reach).
+func TestUNetGoldensWinogradTaps(t *testing.T) {
+	for _, tile := range []string{"4", "2"} {
+		t.Run("F"+tile, func(t *testing.T) {
+			t.Setenv("SDGO_WINO_TAPS", tile)
+			checkGoldens(t, []struct{ model, golden string }{allCases[1], allCases[4]}, 1)
+		})
+	}
+}
+
 var allCases = []struct{ model, golden string }{
 	{"tiny-sd1", "unet_sd1_b1_t999"},
 	{"tiny-sd1", "unet_sd1_b2_t981_1"},
