@@ -393,9 +393,7 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 // // sdgo:variant gemm_tex_f16 -DGEMM_F16=1
 // // sdgo:variant gemm_tex5 -DGTN=5
 // // sdgo:variant gemm_tex5_f16 -DGEMM_F16=1 -DGTN=5
-// // sdgo:variant gemm_wino1_f16 -DGEMM_F16=1 -DWINO_TAPS=1
-// // sdgo:variant gemm_wino3_f16 -DGEMM_F16=1 -DWINO_TAPS=3
-// // sdgo:variant gemm_wino9_f16 -DGEMM_F16=1 -DWINO_TAPS=9
+// // sdgo:variant gemm_wino_f16 -DGEMM_F16=1 -DWINO_TAPS=9
 #define GTM 32
 #ifndef GTN
 #define GTN 4
@@ -414,14 +412,17 @@ void gemmTexTile(uint3 gid, uint3 lid) {
 	GemmParams p = P;
 	uint bz = gid.z;
 #ifdef WINO_TAPS
-	// // The tap GEMMs (winotaps.go): batch bz is a position of the class WT selects,
-	// // its weight row n the sum of WINO_TAPS tap rows of the conv kernel, scaled.
+	// // The tap GEMM (winotaps.go): batch bz is a position of the class WT selects,
+	// // its weight row n the sum of the class's taps' rows of the conv kernel (at
+	// // most WINO_TAPS), scaled. Slots past the class's taps repeat its last one and
+	// // are skipped: llvmpipe skips the fetches of a branch that no lane takes.
 	WinoTapParams wt = WT;
 	uint toff[WINO_TAPS];
 	float coef[WINO_TAPS];
 	[unroll] for (uint t = 0; t < WINO_TAPS; t++) {
-		toff[t] = WinoTapIndex(wt, bz, t) * (GemmLdB(p) >> 2);
-		coef[t] = WinoTapCoef(wt, bz, t);
+		uint tt = min(t, wt.RowTaps * wt.ColTaps - 1);
+		toff[t] = WinoTapIndex(wt, bz, tt) * (GemmLdB(p) >> 2);
+		coef[t] = WinoTapCoef(wt, bz, tt);
 	}
 	bz = WinoTapPos(wt, bz);
 #endif
@@ -453,16 +454,20 @@ void gemmTexTile(uint3 gid, uint3 lid) {
 			a1[q] = asfloat(GemmTexA[aoff[q] + kt + 1]);
 		}
 		float4 b0[GTN], b1[GTN];
-		[unroll] for (uint j = 0; j < GTN; j++) {
 #ifdef WINO_TAPS
-			b0[j] = 0;
-			b1[j] = 0;
-			[unroll] for (uint t = 0; t < WINO_TAPS; t++) {
-				uint4 w = GemmTexB[boff[j] + toff[t] + (kt >> 1)];
-				b0[j] += coef[t] * GemmHalves(w.xy);
-				b1[j] += coef[t] * GemmHalves(w.zw);
+		[unroll] for (uint j = 0; j < GTN; j++) { b0[j] = 0; b1[j] = 0; }
+		[unroll] for (uint t = 0; t < WINO_TAPS; t++) {
+			if (t < wt.RowTaps * wt.ColTaps) {
+				[unroll] for (uint j = 0; j < GTN; j++) {
+					uint4 w = GemmTexB[boff[j] + toff[t] + (kt >> 1)];
+					b0[j] += coef[t] * GemmHalves(w.xy);
+					b1[j] += coef[t] * GemmHalves(w.zw);
+				}
 			}
-#elif defined(GEMM_F16)
+		}
+#else
+		[unroll] for (uint j = 0; j < GTN; j++) {
+#ifdef GEMM_F16
 			uint4 w = GemmTexB[boff[j] + (kt >> 1)];
 			b0[j] = GemmHalves(w.xy);
 			b1[j] = GemmHalves(w.zw);
@@ -471,6 +476,7 @@ void gemmTexTile(uint3 gid, uint3 lid) {
 			b1[j] = asfloat(GemmTexB[boff[j] + kt + 1]);
 #endif
 		}
+#endif
 		TEX_MMA(acc, a0, a1, b0, b1, GTM, GTN);
 	}
 	// The bias is added here, once per column, not per element in GemmStore.
@@ -483,8 +489,10 @@ void gemmTexTile(uint3 gid, uint3 lid) {
 		}
 		p.Flags &= ~GemmBias;
 	}
+	// // The stores loop over the rows: unrolled, each a loop over the lanes in
+	// // llvmpipe, they took 80% of the kernel's first-run JIT and were no faster.
 	if (p.Act == GemmActNone && (p.Flags & GemmResidual) == 0) {
-		[unroll] for (uint i = 0; i < GTM; i++) {
+		[loop] for (uint i = 0; i < GTM; i++) {
 			[unroll] for (uint j = 0; j < GTN; j++) {
 				uint m = m0 + i;
 				uint n = n0 + 8 * j;

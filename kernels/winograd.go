@@ -419,7 +419,9 @@ void main(uint3 id : SV_DispatchThreadID) {
 
 // The F(4×4, 3×3) transforms, texel builds only (both channel counts % 4 == 0: WinoTile),
 // with Wino4InCPU and Wino4OutCPU as their Go references. Y rows are stored as float4s
-// of 4 pixels where W % 4 == 0 (every VAE decoder level), else pixel by pixel.
+// of 4 pixels where W % 4 == 0 (every VAE decoder level), else pixel by pixel by a build
+// of their own (wino4_out_tex_px): the pixel stores, each a loop over the lanes in
+// llvmpipe, made one kernel with both take 12 s of first-run JIT, 2.2 s without them.
 
 //gosl: hlsl wino4
 /*
@@ -490,6 +492,7 @@ void main(uint3 id : SV_DispatchThreadID) {
 #include "winotexitem.hlsl"
 #include "winoouttex.hlsl"
 #include "wino4.hlsl"
+// // sdgo:variant wino4_out_tex_px -DWINO_PX=1
 [[vk::push_constant]] cbuffer PC { WinoParams P; };
 [[vk::binding(2, 0)]] RWStructuredBuffer<float4> WinoR4;
 [[vk::binding(3, 0)]] RWStructuredBuffer<float4> WinoY4;
@@ -531,24 +534,26 @@ void main(uint3 id : SV_DispatchThreadID) {
 			u[2][q] = WINO4_AT2(m0, m1, m2, m3, m4, m5);
 			u[3][q] = WINO4_AT3(m0, m1, m2, m3, m4, m5);
 		}
+#ifndef WINO_PX
 		float4 bias = float4(0, 0, 0, 0);
-		if ((p.Flags & ConvBias) != 0 && (p.W & 3) == 0) {
+		if ((p.Flags & ConvBias) != 0) {
 			bias = WinoBias4[c4];
 		}
+#endif
 		[unroll] for (uint r = 0; r < 4; r++) { // Y = u·A
 			float4 y0 = WINO4_AT0(u[r][0], u[r][1], u[r][2], u[r][3], u[r][4], u[r][5]);
 			float4 y1 = WINO4_AT1(u[r][0], u[r][1], u[r][2], u[r][3], u[r][4], u[r][5]);
 			float4 y2 = WINO4_AT2(u[r][0], u[r][1], u[r][2], u[r][3], u[r][4], u[r][5]);
 			float4 y3 = WINO4_AT3(u[r][0], u[r][1], u[r][2], u[r][3], u[r][4], u[r][5]);
 			uint oy = 4 * ty + r;
-			if ((p.W & 3) == 0) {
-				WinoStoreRow4(p, b, 4 * c4, oy, 4 * tx, y0 + bias, y1 + bias, y2 + bias, y3 + bias);
-			} else {
-				WinoStoreY4(p, b, 4 * c4, oy, 4 * tx, y0);
-				WinoStoreY4(p, b, 4 * c4, oy, 4 * tx + 1, y1);
-				WinoStoreY4(p, b, 4 * c4, oy, 4 * tx + 2, y2);
-				WinoStoreY4(p, b, 4 * c4, oy, 4 * tx + 3, y3);
-			}
+#ifdef WINO_PX
+			WinoStoreY4(p, b, 4 * c4, oy, 4 * tx, y0);
+			WinoStoreY4(p, b, 4 * c4, oy, 4 * tx + 1, y1);
+			WinoStoreY4(p, b, 4 * c4, oy, 4 * tx + 2, y2);
+			WinoStoreY4(p, b, 4 * c4, oy, 4 * tx + 3, y3);
+#else
+			WinoStoreRow4(p, b, 4 * c4, oy, 4 * tx, y0 + bias, y1 + bias, y2 + bias, y3 + bias);
+#endif
 		}
 	}
 }
@@ -576,6 +581,8 @@ var (
 var (
 	Wino4InTex  = Spec{Name: "wino4_in_tex", Reads: 1, Writes: 1, ParamsSize: 48, Local: [3]uint32{Local1D, 1, 1}, Texels: 1}
 	Wino4OutTex = Spec{Name: "wino4_out_tex", Reads: 3, Writes: 1, ParamsSize: 48, Local: [3]uint32{Local1D, 1, 1}, Texels: 1}
+	// Wino4OutTexPx is Wino4OutTex for widths W % 4 != 0 (WinoOutFor picks it).
+	Wino4OutTexPx = Spec{Name: "wino4_out_tex_px", Reads: 3, Writes: 1, ParamsSize: 48, Local: [3]uint32{Local1D, 1, 1}, Texels: 1}
 )
 
 // WinoTexFits reports whether the texel builds can transform c channels (4 per fetch).
@@ -615,6 +622,9 @@ func WinoInFor(m int, p WinoParams) (Spec, WinoParams, [3]uint32) {
 // WinoOutFor is WinoInFor for the output transform (p.C = Cout).
 func WinoOutFor(m int, p WinoParams) (Spec, WinoParams, [3]uint32) {
 	if m == 4 {
+		if p.W%4 != 0 {
+			return winoStage(Wino4OutTexPx, Wino4OutTexPx, p)
+		}
 		return winoStage(Wino4OutTex, Wino4OutTex, p)
 	}
 	return winoStage(WinoOut, WinoOutTex, p)

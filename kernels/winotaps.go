@@ -1,27 +1,26 @@
 package kernels
 
-import (
-	"fmt"
-	"os"
-)
+import "os"
 
 // Winograd on the conv's own weights. The stored Winograd path (winograd.go) keeps U =
 // G·g·Gᵀ in fp32: 8× the fp16 kernel for F(4×4), too much for the UNet's deeper levels,
-// whose convs hold most of its weights. The tap GEMMs (gemm_wino{1,3,9}_f16, builds of
-// gemm_tex) instead read the "tex" conv's fp16 tap-major weights [Cout][3][3][Cin] and
-// form each U row as they load it: U[ξν] = Σ G[ξ][r]·G[ν][s]·g[r][s] over the taps
-// where both G entries are nonzero — 1, 3 or 9 of them, as ξ and ν are each an outer
-// row of G (one nonzero) or an inner one (three). The positions of F(m×m) fall into
-// four classes by that count, and each class is one batched GEMM dispatch of the
-// build with its tap count, so a kernel's inner loop has a fixed number of texel
-// fetches: 4 of the 36 positions of F(4×4) take 1 fetch per weight texel, 16 take 3
-// and 16 take 9. U is computed in fp32 from the fp16 weights, as WinoWeights computes
-// it (in float64, rounded once).
+// whose convs hold most of its weights. The tap GEMM (WinoTapGemm, a build of gemm_tex)
+// instead reads the "tex" conv's fp16 tap-major weights [Cout][3][3][Cin] and forms each
+// U row as it loads it: U[ξν] = Σ G[ξ][r]·G[ν][s]·g[r][s] over the taps where both G
+// entries are nonzero — 1, 3 or 9 of them, as ξ and ν are each an outer row of G (one
+// nonzero) or an inner one (three). The positions of F(m×m) fall into four classes by
+// that count, each one batched dispatch, so a dispatch's tiles all fetch the same
+// number of weight texels: 4 of the 36 positions of F(4×4) take 1 fetch per weight
+// texel, 16 take 3 and 16 take 9. U is computed in fp32 from the fp16 weights, as
+// WinoWeights computes it (in float64, rounded once).
 //
 // Measured on lavapipe against the direct "tex" conv (transforms included, 2 images):
 // 640 channels at 16×16, F(4×4): 2.0× as fast; 1280 at 16×16: 1.8×; 1280 at 8×8,
 // F(2×2): 1.3×; where a GEMM's 32-row tiles stay mostly empty (1280 at 8×8 as F(4×4),
-// at 4×4 as F(2×2)): 0.3–0.5× (WinoTapTile's cost model).
+// at 4×4 as F(2×2)): 0.3–0.5× (WinoTapTile's cost model). One build serves the four
+// classes (its 9 tap slots skip those past the class's taps): builds with a fixed tap
+// count were 1.06× (F(4×4)) and 1.11× (F(2×2)) as fast in all, and cost ≈ 4 s more of
+// first-run JIT each.
 
 //gosl: start winotaps
 
@@ -141,15 +140,12 @@ type WinoTapGemmParams struct {
 	Taps WinoTapParams
 }
 
-// WinoTapKernel returns the Spec of the tap GEMM of class t (its build with
-// RowTaps·ColTaps terms per weight): bindings as GemmKernel's (bias and R unused), fp16
-// weights only, queued.
-func WinoTapKernel(t WinoTapParams) Spec {
-	return Spec{Name: fmt.Sprintf("gemm_wino%d_f16", t.RowTaps*t.ColTaps), Reads: 4, Writes: 1, ParamsSize: 64,
-		Local: [3]uint32{8, 1, 1}, Texels: 1<<0 | 1<<1, Queue: true}
-}
+// WinoTapGemm is the tap GEMM: bindings as GemmKernel's (bias and R unused), params
+// WinoTapGemmParams, fp16 weights only, queued (QueueGrid).
+var WinoTapGemm = Spec{Name: "gemm_wino_f16", Reads: 4, Writes: 1, ParamsSize: 64,
+	Local: [3]uint32{8, 1, 1}, Texels: 1<<0 | 1<<1, Queue: true}
 
-// WinoTapGemms returns the four tap GEMMs of a Winograd step (WinoSteps with fp16
+// WinoTapGemms returns the params of the four tap GEMMs of a Winograd step (WinoSteps with fp16
 // weights: gemm is its Gemm) for tile side m, one per class of positions.
 func WinoTapGemms(m int, gemm GemmParams) []WinoTapGemmParams {
 	var out []WinoTapGemmParams

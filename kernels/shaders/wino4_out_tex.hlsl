@@ -8,6 +8,7 @@
 #include "winotexitem.hlsl"
 #include "winoouttex.hlsl"
 #include "wino4.hlsl"
+// sdgo:variant wino4_out_tex_px -DWINO_PX=1
 [[vk::push_constant]] cbuffer PC { WinoParams P; };
 [[vk::binding(2, 0)]] RWStructuredBuffer<float4> WinoR4;
 [[vk::binding(3, 0)]] RWStructuredBuffer<float4> WinoY4;
@@ -49,24 +50,26 @@ void main(uint3 id : SV_DispatchThreadID) {
 			u[2][q] = WINO4_AT2(m0, m1, m2, m3, m4, m5);
 			u[3][q] = WINO4_AT3(m0, m1, m2, m3, m4, m5);
 		}
+#ifndef WINO_PX
 		float4 bias = float4(0, 0, 0, 0);
-		if ((p.Flags & ConvBias) != 0 && (p.W & 3) == 0) {
+		if ((p.Flags & ConvBias) != 0) {
 			bias = WinoBias4[c4];
 		}
+#endif
 		[unroll] for (uint r = 0; r < 4; r++) { // Y = u·A
 			float4 y0 = WINO4_AT0(u[r][0], u[r][1], u[r][2], u[r][3], u[r][4], u[r][5]);
 			float4 y1 = WINO4_AT1(u[r][0], u[r][1], u[r][2], u[r][3], u[r][4], u[r][5]);
 			float4 y2 = WINO4_AT2(u[r][0], u[r][1], u[r][2], u[r][3], u[r][4], u[r][5]);
 			float4 y3 = WINO4_AT3(u[r][0], u[r][1], u[r][2], u[r][3], u[r][4], u[r][5]);
 			uint oy = 4 * ty + r;
-			if ((p.W & 3) == 0) {
-				WinoStoreRow4(p, b, 4 * c4, oy, 4 * tx, y0 + bias, y1 + bias, y2 + bias, y3 + bias);
-			} else {
-				WinoStoreY4(p, b, 4 * c4, oy, 4 * tx, y0);
-				WinoStoreY4(p, b, 4 * c4, oy, 4 * tx + 1, y1);
-				WinoStoreY4(p, b, 4 * c4, oy, 4 * tx + 2, y2);
-				WinoStoreY4(p, b, 4 * c4, oy, 4 * tx + 3, y3);
-			}
+#ifdef WINO_PX
+			WinoStoreY4(p, b, 4 * c4, oy, 4 * tx, y0);
+			WinoStoreY4(p, b, 4 * c4, oy, 4 * tx + 1, y1);
+			WinoStoreY4(p, b, 4 * c4, oy, 4 * tx + 2, y2);
+			WinoStoreY4(p, b, 4 * c4, oy, 4 * tx + 3, y3);
+#else
+			WinoStoreRow4(p, b, 4 * c4, oy, 4 * tx, y0 + bias, y1 + bias, y2 + bias, y3 + bias);
+#endif
 		}
 	}
 }

@@ -385,7 +385,7 @@ func (n *Net) winograd(p kernels.ConvParams, in Tensor, c Conv, m int, bias, r, 
 		n.dispatch(st.In, gpu.Params(st.InParams), st.InGroups, in, v)
 		if taps {
 			for _, tg := range kernels.WinoTapGemms(m, st.Gemm) {
-				n.dispatch(kernels.WinoTapKernel(tg.Taps), gpu.Params(tg), kernels.QueueGrid(), v, c.W, v, v, mm)
+				n.dispatch(kernels.WinoTapGemm, gpu.Params(tg), kernels.QueueGrid(), v, c.W, v, v, mm)
 			}
 		} else {
 			n.dispatch(gemm, gpu.Params(st.Gemm), kernels.GemmGroups("tex", st.Gemm), v, c.W, v, v, mm)
