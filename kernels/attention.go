@@ -367,7 +367,12 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 		if (qi < p.Tq) {
 			float inv = 1 / l[r];
 			uint ob = (b * p.Tq + qi) * p.ORow + h * HEAD_DIM;
+#if WG == 8
+			// // CPU builds: a loop, as the stores unrolled are most of llvmpipe's JIT.
+			[loop] for (uint d = 0; d < HEAD_DIM; d++) { FaO[ob + d] = acc[r][d] * inv; }
+#else
 			[unroll] for (uint d = 0; d < HEAD_DIM; d++) { FaO[ob + d] = acc[r][d] * inv; }
+#endif
 		}
 	}
 }
