@@ -70,7 +70,10 @@ type Net struct {
 	// 8× (F(2×2): 32/9) the memory of the fp16 kernel. The VAE sets it for its
 	// high-resolution convs (vae.Load) and the UNet for its full-size level, and the
 	// next one for one-shot generations of 512² and more (unet.LoadWinograd): where
-	// the multiplies are many and the weights few.
+	// the multiplies are many and the weights few. The other 3×3 stride-1 convs of
+	// CPU devices keep their fp16 kernel and run as Winograd on the tap GEMMs where
+	// kernels.WinoTapTile finds it faster (the deeper levels: F(4×4) at 16×16, F(2×2)
+	// at 8×8), forming U as they load the kernel: no extra memory.
 	Winograd bool
 	params   []*gpu.Tensor
 	kernels  map[string]*gpu.Kernel
