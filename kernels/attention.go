@@ -287,8 +287,10 @@ void main(uint3 id : SV_DispatchThreadID) {
 #endif
 #ifdef HEAD_DIM
 // // The head dim is compiled in: the output accumulators acc[r][d] are indexed by
-// // constants only (the d loops over them are unrolled), so they live in registers;
-// // Q·Kᵀ runs a dynamic d loop with per-lane q loads and uniform K loads into the
+// // constants only in the GPU (wide) builds (the d loops over them are unrolled), so
+// // they live in registers; the CPU builds store them in a loop over d, which puts
+// // them in private memory, where llvmpipe keeps them anyway, for a fraction of the
+// // JIT. Q·Kᵀ runs a dynamic d loop with per-lane q loads and uniform K loads into the
 // // ATT_R×KB score block, P·V only uniform V loads.
 [numthreads(WG, 1, 1)]
 void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
@@ -800,7 +802,9 @@ void flashTexTile(uint3 gid, uint3 lid) {
 			}
 		}
 	}
-	// // A loop over the rows: their stores unrolled took 3/4 of the first-run JIT.
+	// // A loop over the rows: their stores unrolled took 3/4 of llvmpipe's first-run JIT.
+	// // It puts the accumulators in private memory (llvmpipe spills them anyway; a GPU
+	// // forced onto this kernel pays for it).
 	[loop] for (uint i = 0; i < FTR; i++) {
 		float sum = l[i] + WaveReadLaneAt(l[i], lid.x ^ 1);
 		sum += WaveReadLaneAt(sum, lid.x ^ 2);

@@ -385,7 +385,8 @@ void convTexTile(uint3 gid, uint3 lid) {
 	}
 	// The bias is added once per channel. The stores loop over the rows: unrolled, each
 	// a loop over the lanes in llvmpipe, they took 80% of the kernel's first-run JIT
-	// (4 s against 0.7 s) and were no faster.
+	// (4 s against 0.7 s) and were no faster. The loop puts acc in private memory
+	// (llvmpipe spills it anyway; a GPU forced onto this kernel pays for it).
 	if ((p.Flags & ConvBias) != 0) {
 		[unroll] for (uint j = 0; j < CTN; j++) {
 			float bj = ConvBufBias[min(c0 + 8 * j, p.Cout - 1)];

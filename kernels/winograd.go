@@ -421,7 +421,7 @@ void main(uint3 id : SV_DispatchThreadID) {
 // with Wino4InCPU and Wino4OutCPU as their Go references. Y rows are stored as float4s
 // of 4 pixels where W % 4 == 0 (every VAE decoder level), else pixel by pixel by a build
 // of their own (wino4_out_tex_px): the pixel stores, each a loop over the lanes in
-// llvmpipe, made one kernel with both take 12 s of first-run JIT, 2.2 s without them.
+// llvmpipe, made one kernel with both take 12 s of first-run JIT, 2.2–2.5 s without them.
 
 //gosl: hlsl wino4
 /*

@@ -145,8 +145,10 @@ type WinoTapGemmParams struct {
 var WinoTapGemm = Spec{Name: "gemm_wino_f16", Reads: 4, Writes: 1, ParamsSize: 64,
 	Local: [3]uint32{8, 1, 1}, Texels: 1<<0 | 1<<1, Queue: true}
 
-// WinoTapGemms returns the params of the four tap GEMMs of a Winograd step (WinoSteps with fp16
-// weights: gemm is its Gemm) for tile side m, one per class of positions.
+// WinoTapGemms returns the params of the four tap GEMMs of a Winograd step (WinoSteps
+// with fp16 weights: gemm is its Gemm) for tile side m, one per class of positions.
+// Cin (gemm.K) must be a multiple of 8 (WinoFits): each tap's row of the weight is
+// then Cin/8 whole texels.
 func WinoTapGemms(m int, gemm GemmParams) []WinoTapGemmParams {
 	var out []WinoTapGemmParams
 	for _, rt := range []uint32{1, 3} {
@@ -202,7 +204,7 @@ func WinoTapGemmCPU(p WinoTapGemmParams, a []float32, w []uint32, c []float32) {
 // each k-step weighted by its measured time against a direct conv tap's: F(4×4) ≈ 2.1
 // (its 9-fetch positions), F(2×2) ≈ 1.75, transforms included. $SDGO_WINO_TAPS
 // overrides the model: "off" never, "2" or "4" that tile wherever it fits (tests,
-// comparisons).
+// comparisons); other values leave the choice to the model.
 func WinoTapTile(p ConvParams) int {
 	if !WinoFits(int(p.KH), int(p.Stride), int(p.PadT), int(p.PadL), int(p.PadT), int(p.PadL), int(p.Cin)) ||
 		p.KW != 3 || p.OH != p.H || p.OW != p.W || p.Rows != p.OH || p.OY0 != 0 {

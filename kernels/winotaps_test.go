@@ -83,6 +83,7 @@ func TestWinoTapGemmCPU(t *testing.T) {
 // TestWinoTapTile checks the cost model's choices at the SD UNet's levels with guidance
 // (2 images) against the measured ratios (winotaps.go).
 func TestWinoTapTile(t *testing.T) {
+	t.Setenv("SDGO_WINO_TAPS", "") // the model's own choices first
 	conv := func(n, c, hw int) ConvParams { return NewConvParams(n, c, hw, hw, c, 3, 1, 1, true, true, false) }
 	require.Equal(t, 4, WinoTapTile(conv(2, 640, 16)), "2.0× measured")
 	require.Equal(t, 4, WinoTapTile(conv(2, 1280, 16)), "1.8×")

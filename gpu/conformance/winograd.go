@@ -16,14 +16,13 @@ import (
 // ConvResidual), y the NCHW output.
 func WinogradDispatches(d *gpu.Device, p kernels.ConvParams, tile int, f16, taps bool, chunkRows int, x, u, bias, r, v, m, y *gpu.Tensor) ([]gpu.Dispatch, error) {
 	gspec, err := kernels.GemmKernel("tex", f16)
+	if taps {
+		gspec = kernels.WinoTapGemm
+	}
 	if err != nil {
 		return nil, err
 	}
 	gemm, err := d.Kernel(gspec)
-	if err != nil {
-		return nil, err
-	}
-	tapGemm, err := d.Kernel(kernels.WinoTapGemm)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +43,7 @@ func WinogradDispatches(d *gpu.Device, p kernels.ConvParams, tile int, f16, taps
 		gemmBinds := []gpu.Binding{vs, gpu.Bind(u), vs, vs, ms}
 		if taps {
 			for _, tg := range kernels.WinoTapGemms(tile, st.Gemm) {
-				ds = append(ds, gpu.Dispatch{Kernel: tapGemm, Bindings: gemmBinds, Params: gpu.Params(tg), Groups: kernels.QueueGrid()})
+				ds = append(ds, gpu.Dispatch{Kernel: gemm, Bindings: gemmBinds, Params: gpu.Params(tg), Groups: kernels.QueueGrid()})
 			}
 		} else {
 			ds = append(ds, gpu.Dispatch{Kernel: gemm, Bindings: gemmBinds, Params: gpu.Params(st.Gemm), Groups: kernels.GemmGroups("tex", st.Gemm)})

@@ -108,7 +108,9 @@ void flashTexTile(uint3 gid, uint3 lid) {
 			}
 		}
 	}
-	// // A loop over the rows: their stores unrolled took 3/4 of the first-run JIT.
+	// // A loop over the rows: their stores unrolled took 3/4 of llvmpipe's first-run JIT.
+	// // It puts the accumulators in private memory (llvmpipe spills them anyway; a GPU
+	// // forced onto this kernel pays for it).
 	[loop] for (uint i = 0; i < FTR; i++) {
 		float sum = l[i] + WaveReadLaneAt(l[i], lid.x ^ 1);
 		sum += WaveReadLaneAt(sum, lid.x ^ 2);

@@ -114,7 +114,9 @@ void gemmTexTile(uint3 gid, uint3 lid) {
 		p.Flags &= ~GemmBias;
 	}
 	// // The stores loop over the rows: unrolled, each a loop over the lanes in
-	// // llvmpipe, they took 80% of the kernel's first-run JIT and were no faster.
+	// // llvmpipe, they took 80% of the kernel's first-run JIT and were no faster. The
+	// // loop puts acc in private memory (llvmpipe spills it anyway; a GPU forced onto
+	// // this kernel pays for it).
 	if (p.Act == GemmActNone && (p.Flags & GemmResidual) == 0) {
 		[loop] for (uint i = 0; i < GTM; i++) {
 			[unroll] for (uint j = 0; j < GTN; j++) {

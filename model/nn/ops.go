@@ -332,7 +332,7 @@ func (n *Net) conv(in Tensor, shape []int, c Conv, res Tensor) Tensor {
 		n.winograd(p, in, c, kernels.WinoTileOf(c.W.Shape[0]), bias, r, y)
 		return y
 	}
-	if c.Layout == ConvTapMajor && c.W.F16 {
+	if c.Layout == ConvTapMajor && c.W.F16 && n.isCPU() { // WinoTapTile's model is lavapipe's
 		if m := kernels.WinoTapTile(p); m != 0 {
 			n.winograd(p, in, c, m, bias, r, y)
 			return y
@@ -375,7 +375,6 @@ func (n *Net) winograd(p kernels.ConvParams, in Tensor, c Conv, m int, bias, r, 
 	tilesW, tileRows := kernels.WinoGrid(m, int(p.H), int(p.W))
 	rows := kernels.WinoChunkRows(m, nb, tilesW, tileRows, cin, cout, winoChunkBytes)
 	v, mm := n.Act(pos*nb*rows*tilesW*cin), n.Act(pos*nb*rows*tilesW*cout)
-	taps := c.Layout == ConvTapMajor
 	gemm, err := kernels.GemmKernel("tex", c.W.F16)
 	if err != nil {
 		n.Fail("conv", err)
@@ -383,7 +382,7 @@ func (n *Net) winograd(p kernels.ConvParams, in Tensor, c Conv, m int, bias, r, 
 	}
 	for _, st := range kernels.WinoSteps(p, m, c.W.F16, rows) {
 		n.dispatch(st.In, gpu.Params(st.InParams), st.InGroups, in, v)
-		if taps {
+		if c.Layout == ConvTapMajor {
 			for _, tg := range kernels.WinoTapGemms(m, st.Gemm) {
 				n.dispatch(kernels.WinoTapGemm, gpu.Params(tg), kernels.QueueGrid(), v, c.W, v, v, mm)
 			}

@@ -28,6 +28,23 @@ func loadTiny(t *testing.T) (*nn.Net, *VAE, *safetensors.File) {
 // TestDecoderGolden decodes the golden latent and compares the intermediates and the
 // image with diffusers' AutoencoderKL.decode.
 func TestDecoderGolden(t *testing.T) {
+	checkDecoder(t)
+}
+
+// TestDecoderGoldenWinogradTaps decodes the golden latent with the convs not loaded
+// for Winograd run as Winograd on the tap GEMMs, F(4×4) then F(2×2) (a full-size VAE
+// takes them at its latent-size level; the tiny one's 8×8 latent never does).
+func TestDecoderGoldenWinogradTaps(t *testing.T) {
+	for _, tile := range []string{"4", "2"} {
+		t.Run("F"+tile, func(t *testing.T) {
+			t.Setenv("SDGO_WINO_TAPS", tile)
+			checkDecoder(t)
+		})
+	}
+}
+
+// checkDecoder runs TestDecoderGolden's comparison.
+func checkDecoder(t *testing.T) {
 	n, v, g := loadTiny(t)
 	z := fixture.Float32(t, g, "z")
 	out := fixture.Run(t, n, func(tap func(string, nn.Tensor)) {
