@@ -15,12 +15,12 @@ import (
 // GEMMs (kernels.WinoTapGemms) read instead; r the residual (read when p has
 // ConvResidual), y the NCHW output.
 func WinogradDispatches(d *gpu.Device, p kernels.ConvParams, tile int, f16, taps bool, chunkRows int, x, u, bias, r, v, m, y *gpu.Tensor) ([]gpu.Dispatch, error) {
-	gspec, err := kernels.GemmKernel("tex", f16)
-	if taps {
-		gspec = kernels.WinoTapGemm
-	}
-	if err != nil {
-		return nil, err
+	gspec := kernels.WinoTapGemm
+	if !taps {
+		var err error
+		if gspec, err = kernels.GemmKernel("tex", f16); err != nil {
+			return nil, err
+		}
 	}
 	gemm, err := d.Kernel(gspec)
 	if err != nil {
