@@ -394,11 +394,21 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 // // sdgo:variant gemm_tex5 -DGTN=5
 // // sdgo:variant gemm_tex5_f16 -DGEMM_F16=1 -DGTN=5
 // // sdgo:variant gemm_wino_f16 -DGEMM_F16=1 -DWINO_TAPS=9
+// // sdgo:variant gemm_texv -DGTM=8
+// // sdgo:variant gemm_texv_f16 -DGEMM_F16=1 -DGTM=8
+// // sdgo:variant gemm_texn -DGTN=1
+// // sdgo:variant gemm_texn_f16 -DGEMM_F16=1 -DGTN=1
+#ifndef GTM
 #define GTM 32
+#endif
 #ifndef GTN
 #define GTN 4
 #endif
+#if GTN > 1
 #define GTH (GTN / 2)
+#else
+#define GTH 1
+#endif
 #define GTQ (GTM / 8)
 #ifdef WINO_TAPS
 #define GTB_ROWS 9
@@ -786,7 +796,9 @@ void main(uint3 id : SV_DispatchThreadID) {
 // GEMM variants: "tex" (texel fetches, 32×32 register tiles with subgroup broadcasts,
 // 8 invocations; the lavapipe winner where GemmTexFits; "tex5" is its 32×40 build for
 // N a multiple of 40 but not of 32, such as attention's P·V at head dims 40 and 80,
-// where 32-column tiles would leave a third of the FMAs idle), "reg" (the same tiles read
+// where 32-column tiles would leave a third of the FMAs idle; "texv" its 8×32 build for
+// M ≤ 8 and "texn" its 32×8 build for N ≤ 8, where a 32-row or 32-column tile would
+// compute 4× the rows or columns it stores), "reg" (the same tiles read
 // through storage buffers; any shape), and for discrete GPUs "tile" (64×64
 // shared-memory tiles, 4×4 per invocation), "big" (128×128, 8×8 per invocation) and,
 // on GPUs with cooperative matrices and for fp16 weights, "cm" and "cm64" (tensor
@@ -794,6 +806,8 @@ void main(uint3 id : SV_DispatchThreadID) {
 var gemmVariants = map[string]tileVariant{
 	"tex":  {"gemm_tex", 8, 32, 32, 1<<0 | 1<<1, false, false, true},
 	"tex5": {"gemm_tex5", 8, 32, 40, 1<<0 | 1<<1, false, false, true},
+	"texv": {"gemm_texv", 8, 8, 32, 1<<0 | 1<<1, false, false, true},
+	"texn": {"gemm_texn", 8, 32, 8, 1<<0 | 1<<1, false, false, true},
 	"reg":  {"gemm_reg", 8, 32, 32, 0, false, false, false},
 	"tile": {"gemm_tile", 256, 64, 64, 0, false, false, false},
 	"big":  {"gemm_big", 256, 128, 128, 0, false, false, false},
@@ -802,7 +816,9 @@ var gemmVariants = map[string]tileVariant{
 }
 
 // GemmVariants lists the GEMM variant names.
-func GemmVariants() []string { return []string{"tex", "tex5", "reg", "tile", "big", "cm", "cm64"} }
+func GemmVariants() []string {
+	return []string{"tex", "tex5", "texv", "texn", "reg", "tile", "big", "cm", "cm64"}
+}
 
 // GemmVariant picks the GEMM variant for p on device t: override if set, else
 // $SDGO_GEMM_VARIANT if set, else "tex" on CPU devices (lavapipe) and on GPUs "cm"/"cm64"
@@ -813,15 +829,22 @@ func GemmVariants() []string { return []string{"tex", "tex5", "reg", "tile", "bi
 func GemmVariant(t Target, override string, p GemmParams) string {
 	v := pickVariant("SDGO_GEMM_VARIANT", t, override, p.Flags&GemmF16 != 0, groupCount(GemmGroups("big", p)))
 	switch {
-	case (v == "tex" || v == "tex5") && !GemmTexFits(p):
+	case texVariant(v) && !GemmTexFits(p):
 		return "reg"
+	case v == "tex" && p.M <= 8:
+		return "texv" // the timestep embedding's projections (M = 2): no idle rows
+	case v == "tex" && p.Act != GemmActGeglu && p.N <= 8:
+		return "texn" // the VAE's conv_out (N = 3) as Winograd: no idle columns
 	case v == "tex" && p.Act != GemmActGeglu && p.N%32 != 0 && p.N%40 == 0:
 		return "tex5" // attention's P·V at head dims 40 and 80: no idle columns
-	case v == "tex5" && p.Act == GemmActGeglu:
+	case (v == "tex5" || v == "texn") && p.Act == GemmActGeglu:
 		return "tex"
 	}
 	return v
 }
+
+// texVariant reports whether v is one of the texel-fetch builds.
+func texVariant(v string) bool { return v == "tex" || v == "tex5" || v == "texv" || v == "texn" }
 
 // GemmTexFits reports whether the "tex" variant can run p: K a multiple of 8 and the
 // batch strides of A and B multiples of 4 words, so that every row starts on a 16-byte

@@ -708,6 +708,15 @@ type WinoStep struct {
 	Tiles               int
 }
 
+// WinoGemm returns the kernel and grid of a stored-U Winograd step's GEMM g (fp16 or
+// fp32 U): the "tex" build, or where M or N is at most 8 (the VAE's conv_out, N = 3)
+// its narrow builds, by GemmVariant's rules.
+func WinoGemm(g GemmParams, f16 bool) (Spec, [3]uint32, error) {
+	v := GemmVariant(Target{CPU: true}, "tex", g)
+	spec, err := GemmKernel(v, f16)
+	return spec, GemmGroups(v, g), err
+}
+
 // WinoSteps splits conv p (3×3, stride 1, padding 1; WinoFits) into chunks of at most
 // rows tile rows (WinoChunkRows) of tile side m, f16 for fp16 U.
 func WinoSteps(p ConvParams, m int, f16 bool, rows int) []WinoStep {

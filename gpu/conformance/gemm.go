@@ -144,8 +144,10 @@ func init() {
 	}
 }
 
-// fits reports whether variant can run s ("tex" needs GemmTexFits, "tex5" too and no
-// GEGLU; a forced split-K, the tensor-core variants).
+// fits reports whether variant can run s ("tex" needs GemmTexFits, "tex5" and "texn"
+// too and no GEGLU; a forced split-K, the tensor-core variants). The narrow texel
+// builds run the shapes of up to 70 rows ("texv") or 80 columns ("texn"): they are
+// picked for 8 or fewer.
 func (s gemmShape) fits(variant string) bool {
 	p := kernels.NewGemmParams(s.batch, s.m, s.n, s.k, true, s.bias, s.res, s.act, false)
 	if s.kchunk != 0 && !tensorCore(variant) {
@@ -156,6 +158,10 @@ func (s gemmShape) fits(variant string) bool {
 		return kernels.GemmTexFits(p)
 	case "tex5":
 		return kernels.GemmTexFits(p) && s.act != kernels.GemmActGeglu
+	case "texv":
+		return kernels.GemmTexFits(p) && s.m <= 70
+	case "texn":
+		return kernels.GemmTexFits(p) && s.act != kernels.GemmActGeglu && s.n <= 80
 	}
 	return true
 }

@@ -9,23 +9,13 @@ import (
 
 // WinogradDispatches returns the dispatches of a Winograd F(tile×tile, 3×3) conv (see
 // kernels/winograd.go) of p's shape: chunks of tile rows whose V and M fit v and m,
-// each an input transform, the (tile+2)² batched "tex" GEMMs and an output transform.
+// each an input transform, the (tile+2)² batched texel GEMMs (kernels.WinoGemm) and an
+// output transform.
 // x is the channels-last input, u the transformed weight (kernels.WinoWeights, fp16
 // rows of Cin when f16) or with taps the conv's fp16 tap-major weight, which the tap
 // GEMMs (kernels.WinoTapGemms) read instead; r the residual (read when p has
 // ConvResidual), y the NCHW output.
 func WinogradDispatches(d *gpu.Device, p kernels.ConvParams, tile int, f16, taps bool, chunkRows int, x, u, bias, r, v, m, y *gpu.Tensor) ([]gpu.Dispatch, error) {
-	gspec := kernels.WinoTapGemm
-	if !taps {
-		var err error
-		if gspec, err = kernels.GemmKernel("tex", f16); err != nil {
-			return nil, err
-		}
-	}
-	gemm, err := d.Kernel(gspec)
-	if err != nil {
-		return nil, err
-	}
 	var ds []gpu.Dispatch
 	pos := kernels.WinoPositions(tile)
 	for _, st := range kernels.WinoSteps(p, tile, f16, chunkRows) {
@@ -37,16 +27,26 @@ func WinogradDispatches(d *gpu.Device, p kernels.ConvParams, tile int, f16, taps
 		if err != nil {
 			return nil, err
 		}
+		gspec, groups := kernels.WinoTapGemm, kernels.QueueGrid()
+		if !taps {
+			if gspec, groups, err = kernels.WinoGemm(st.Gemm, f16); err != nil {
+				return nil, err
+			}
+		}
+		gemm, err := d.Kernel(gspec)
+		if err != nil {
+			return nil, err
+		}
 		vs := gpu.BindRange(v, 0, int64(4*pos*st.Tiles*int(p.Cin)))
 		ms := gpu.BindRange(m, 0, int64(4*pos*st.Tiles*int(p.Cout)))
 		ds = append(ds, gpu.Dispatch{Kernel: in, Bindings: []gpu.Binding{gpu.Bind(x), vs}, Params: gpu.Params(st.InParams), Groups: st.InGroups})
 		gemmBinds := []gpu.Binding{vs, gpu.Bind(u), vs, vs, ms}
 		if taps {
 			for _, tg := range kernels.WinoTapGemms(tile, st.Gemm) {
-				ds = append(ds, gpu.Dispatch{Kernel: gemm, Bindings: gemmBinds, Params: gpu.Params(tg), Groups: kernels.QueueGrid()})
+				ds = append(ds, gpu.Dispatch{Kernel: gemm, Bindings: gemmBinds, Params: gpu.Params(tg), Groups: groups})
 			}
 		} else {
-			ds = append(ds, gpu.Dispatch{Kernel: gemm, Bindings: gemmBinds, Params: gpu.Params(st.Gemm), Groups: kernels.GemmGroups("tex", st.Gemm)})
+			ds = append(ds, gpu.Dispatch{Kernel: gemm, Bindings: gemmBinds, Params: gpu.Params(st.Gemm), Groups: groups})
 		}
 		ds = append(ds, gpu.Dispatch{Kernel: out, Bindings: []gpu.Binding{ms, gpu.Bind(bias), gpu.Bind(r), gpu.Bind(y)}, Params: gpu.Params(st.OutParams), Groups: st.OutGroups})
 	}

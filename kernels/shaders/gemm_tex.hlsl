@@ -18,11 +18,21 @@
 // sdgo:variant gemm_tex5 -DGTN=5
 // sdgo:variant gemm_tex5_f16 -DGEMM_F16=1 -DGTN=5
 // sdgo:variant gemm_wino_f16 -DGEMM_F16=1 -DWINO_TAPS=9
+// sdgo:variant gemm_texv -DGTM=8
+// sdgo:variant gemm_texv_f16 -DGEMM_F16=1 -DGTM=8
+// sdgo:variant gemm_texn -DGTN=1
+// sdgo:variant gemm_texn_f16 -DGEMM_F16=1 -DGTN=1
+#ifndef GTM
 #define GTM 32
+#endif
 #ifndef GTN
 #define GTN 4
 #endif
+#if GTN > 1
 #define GTH (GTN / 2)
+#else
+#define GTH 1
+#endif
 #define GTQ (GTM / 8)
 #ifdef WINO_TAPS
 #define GTB_ROWS 9

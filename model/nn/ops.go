@@ -375,22 +375,19 @@ func (n *Net) winograd(p kernels.ConvParams, in Tensor, c Conv, m int, bias, r, 
 	tilesW, tileRows := kernels.WinoGrid(m, int(p.H), int(p.W))
 	rows := kernels.WinoChunkRows(m, nb, tilesW, tileRows, cin, cout, winoChunkBytes)
 	v, mm := n.Act(pos*nb*rows*tilesW*cin), n.Act(pos*nb*rows*tilesW*cout)
-	gemm, taps := kernels.WinoTapGemm, c.Layout == ConvTapMajor
-	if !taps {
-		var err error
-		if gemm, err = kernels.GemmKernel("tex", c.W.F16); err != nil {
-			n.Fail("conv", err)
-			return
-		}
-	}
 	for _, st := range kernels.WinoSteps(p, m, c.W.F16, rows) {
 		n.dispatch(st.In, gpu.Params(st.InParams), st.InGroups, in, v)
-		if taps {
+		if c.Layout == ConvTapMajor {
 			for _, tg := range kernels.WinoTapGemms(m, st.Gemm) {
-				n.dispatch(gemm, gpu.Params(tg), kernels.QueueGrid(), v, c.W, v, v, mm)
+				n.dispatch(kernels.WinoTapGemm, gpu.Params(tg), kernels.QueueGrid(), v, c.W, v, v, mm)
 			}
 		} else {
-			n.dispatch(gemm, gpu.Params(st.Gemm), kernels.GemmGroups("tex", st.Gemm), v, c.W, v, v, mm)
+			gemm, groups, err := kernels.WinoGemm(st.Gemm, c.W.F16)
+			if err != nil {
+				n.Fail("conv", err)
+				return
+			}
+			n.dispatch(gemm, gpu.Params(st.Gemm), groups, v, c.W, v, v, mm)
 		}
 		n.dispatch(st.Out, gpu.Params(st.OutParams), st.OutGroups, mm, bias, r, y)
 	}
