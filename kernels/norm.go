@@ -15,6 +15,10 @@ import "github.com/goki/mat32"
 //  3. GroupNormApply: y = (x−mean)·rstd·gamma[c] + beta[c], optionally followed by SiLU,
 //     one thread per element (y may alias x).
 //
+// With GroupNormShift, x + v[b, c] is normalised for a per-channel shift v [B, C] (a
+// ResNet block's timestep projection): the first and last passes add it as they read x,
+// instead of a pass of its own writing the sum.
+//
 // A tensor beyond the 128 MiB binding limit (the VAE's 256 channels at 512×512) can be
 // normalised in pieces of whole groups: bind the x/y/gamma/beta ranges of groups
 // [g0, g1) of one batch element and pass B = 1 and C, G scaled down accordingly.
@@ -67,7 +71,7 @@ func GroupNormGroups(p GroupNormParams) (groups [3][3]uint32, strides [3]uint32,
 //gosl: start cpuonly
 
 // Go-side storage buffers of the norm kernels.
-var GnX, GnPart, GnPartIn, GnStat []float32
+var GnX, GnShift, GnPart, GnPartIn, GnStat []float32
 var LnX, LnGamma, LnBeta, LnY []float32
 
 //gosl: end cpuonly
@@ -82,6 +86,9 @@ const (
 	// GroupNormTokens writes y channels-last, [B, HW, C] (the layout of transformer
 	// tokens and of the "tex" conv's input), instead of [B, C, HW]; y must not alias x.
 	GroupNormTokens uint32 = 2
+	// GroupNormShift normalises x + v[b, c] for a shift v [B, C] (bound after x in
+	// GroupNormStats, after stat in GroupNormApply).
+	GroupNormShift uint32 = 4
 )
 
 // GroupNormParams are the push constants of the three GroupNorm kernels.
@@ -119,22 +126,41 @@ func GnChunkCount(m, t, tt uint32) uint32 {
 //gosl: hlsl gnstats
 // #include "gnparams.hlsl"
 // [[vk::binding(0, 0)]] RWStructuredBuffer<float> GnX;
-// [[vk::binding(1, 0)]] RWStructuredBuffer<float> GnPart;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> GnShift;
+// [[vk::binding(2, 0)]] RWStructuredBuffer<float> GnPart;
 //gosl: end gnstats
 
 //gosl: start gnstats
 
 // GnStatsAt runs Welford over partial thread idx's elements and writes (mean, M2).
+// With GroupNormShift it follows each element's channel c (c, r: the element's
+// channel and pixel within the group, stepped without dividing) for its shift.
 func GnStatsAt(p *GroupNormParams, idx uint32) {
 	bg := idx / p.T
 	t := idx % p.T
-	m := p.C / p.G * p.HW
+	cg := p.C / p.G
+	m := cg * p.HW
 	base := bg * m
+	shifted := (p.Act & GroupNormShift) != 0
+	sb := bg/p.G*p.C + bg%p.G*cg // the group's first channel's shift
+	c := t / p.HW
+	r := t % p.HW
+	dc := p.T / p.HW
+	dr := p.T % p.HW
 	n := float32(0)
 	mean := float32(0)
 	m2 := float32(0)
 	for e := t; e < m; e += p.T {
 		x := GnX[base+e]
+		if shifted {
+			x += GnShift[sb+c]
+		}
+		c += dc
+		r += dr
+		if r >= p.HW {
+			r -= p.HW
+			c++
+		}
 		n += 1
 		d := x - mean
 		mean += d / n
@@ -228,7 +254,8 @@ func GnFinalAt(p *GroupNormParams, bg uint32) {
 // [[vk::binding(1, 0)]] RWStructuredBuffer<float> GnGamma;
 // [[vk::binding(2, 0)]] RWStructuredBuffer<float> GnBeta;
 // [[vk::binding(3, 0)]] RWStructuredBuffer<float> GnStatIn;
-// [[vk::binding(4, 0)]] RWStructuredBuffer<float> GnY;
+// [[vk::binding(4, 0)]] RWStructuredBuffer<float> GnShiftIn;
+// [[vk::binding(5, 0)]] RWStructuredBuffer<float> GnY;
 //gosl: end gnapply
 
 //gosl: start gnapply
@@ -311,10 +338,11 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 			float rstd = GnStatIn[2 * bg + 1];
 			float gamma = GnGamma[c];
 			float beta = GnBeta[c];
+			float shift = (p.Act & GroupNormShift) != 0 ? GnShiftIn[b * p.C + c] : 0;
 			uint xi = (b * p.C + c) * p.HW + t0;
 			uint yi = (b * p.HW + t0) * p.C + c;
 			for (uint j = 0; j < n; j++) {
-				GnY[yi + j * p.C] = GnNorm(p, GnXa[xi + j], mean, rstd, gamma, beta);
+				GnY[yi + j * p.C] = GnNorm(p, GnXa[xi + j] + shift, mean, rstd, gamma, beta);
 			}
 		}
 		return;
@@ -325,35 +353,38 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 	float rstd = GnStatIn[2 * bg + 1];
 	float gamma = GnGamma[row % p.C];
 	float beta = GnBeta[row % p.C];
+	float shift = (p.Act & GroupNormShift) != 0 ? GnShiftIn[row] : 0;
 	uint base = row * p.HW;
 	for (uint t = gid.x * 64 + lid.x; t < p.HW; t += p.Stride) {
-		GnY[base + t] = GnNorm(p, GnXa[base + t], mean, rstd, gamma, beta);
+		GnY[base + t] = GnNorm(p, GnXa[base + t] + shift, mean, rstd, gamma, beta);
 	}
 }
 */
 //gosl: end groupnorm_apply
 
-// GroupNormStats is GroupNorm's first pass: binding 0 x [B,C,HW] (read), 1 part
-// [B·G·T·2] (written). Params GroupNormParams with Stride of GroupNormGroups[0].
-var GroupNormStats = Spec{Name: "groupnorm_stats", Reads: 1, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
+// GroupNormStats is GroupNorm's first pass: binding 0 x [B,C,HW], 1 the shift v [B,C]
+// (read; bind any tensor without GroupNormShift), 2 part [B·G·T·2] (written). Params
+// GroupNormParams with Stride of GroupNormGroups[0].
+var GroupNormStats = Spec{Name: "groupnorm_stats", Reads: 2, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
 
 // GroupNormFinal is GroupNorm's second pass: binding 0 part (read), 1 stat [B·G·2]
 // (written: mean, rstd per group). Grid of GroupNormGroups[1] (Stride unused).
 var GroupNormFinal = Spec{Name: "groupnorm_final", Reads: 1, Writes: 1, ParamsSize: 32, Local: [3]uint32{GnFinalLanes, 1, 1}}
 
-// GroupNormApply is GroupNorm's third pass: binding 0 x, 1 gamma [C], 2 beta [C], 3 stat
-// (read), 4 y [B,C,HW] (written; may alias x unless channels-last). Grid and Stride of
-// GroupNormGroups[2].
-var GroupNormApply = Spec{Name: "groupnorm_apply", Reads: 4, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
+// GroupNormApply is GroupNorm's third pass: binding 0 x, 1 gamma [C], 2 beta [C], 3 stat,
+// 4 the shift v [B,C] (read; any tensor without GroupNormShift), 5 y [B,C,HW] (written;
+// may alias x unless channels-last). Grid and Stride of GroupNormGroups[2].
+var GroupNormApply = Spec{Name: "groupnorm_apply", Reads: 5, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
 
-// GroupNormCPU is the CPU reference of the three GroupNorm passes (p.Stride ignored).
-func GroupNormCPU(p GroupNormParams, x, gamma, beta, y []float32) {
+// GroupNormCPU is the CPU reference of the three GroupNorm passes (p.Stride ignored;
+// shift is read with GroupNormShift only).
+func GroupNormCPU(p GroupNormParams, x, shift, gamma, beta, y []float32) {
 	cpuMu.Lock()
 	defer cpuMu.Unlock()
 	bg := p.B * p.G
 	part := make([]float32, bg*p.T*2)
 	stat := make([]float32, bg*2)
-	GnX, GnPart = x, part
+	GnX, GnShift, GnPart = x, shift, part
 	for i := uint32(0); i < bg*p.T; i++ {
 		GnStatsAt(&p, i)
 	}
@@ -364,16 +395,20 @@ func GroupNormCPU(p GroupNormParams, x, gamma, beta, y []float32) {
 	for b := uint32(0); b < p.B; b++ {
 		for c := uint32(0); c < p.C; c++ {
 			bg := b*p.G + c/(p.C/p.G)
+			var v float32
+			if (p.Act & GroupNormShift) != 0 {
+				v = shift[b*p.C+c]
+			}
 			for t := uint32(0); t < p.HW; t++ {
 				yi := (b*p.C+c)*p.HW + t
 				if (p.Act & GroupNormTokens) != 0 {
 					yi = (b*p.HW+t)*p.C + c
 				}
-				y[yi] = GnNorm(&p, x[(b*p.C+c)*p.HW+t], stat[2*bg], stat[2*bg+1], gamma[c], beta[c])
+				y[yi] = GnNorm(&p, x[(b*p.C+c)*p.HW+t]+v, stat[2*bg], stat[2*bg+1], gamma[c], beta[c])
 			}
 		}
 	}
-	GnX, GnPart, GnPartIn, GnStat = nil, nil, nil, nil
+	GnX, GnShift, GnPart, GnPartIn, GnStat = nil, nil, nil, nil, nil
 }
 
 //gosl: hlsl lnfam

@@ -34,9 +34,9 @@ func BenchmarkGroupNorm(b *testing.B) {
 				pp[i].Stride = strides[i]
 			}
 			timeOps(b, d, float64(8*n), 0,
-				gpu.Dispatch{Kernel: kernel(b, d, kernels.GroupNormStats), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(part)}, Params: gpu.Params(pp[0]), Groups: groups[0]},
+				gpu.Dispatch{Kernel: kernel(b, d, kernels.GroupNormStats), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(x), gpu.Bind(part)}, Params: gpu.Params(pp[0]), Groups: groups[0]},
 				gpu.Dispatch{Kernel: kernel(b, d, kernels.GroupNormFinal), Bindings: []gpu.Binding{gpu.Bind(part), gpu.Bind(stat)}, Params: gpu.Params(pp[1]), Groups: groups[1]},
-				gpu.Dispatch{Kernel: kernel(b, d, kernels.GroupNormApply), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(gamma), gpu.Bind(beta), gpu.Bind(stat), gpu.Bind(y)}, Params: gpu.Params(pp[2]), Groups: groups[2]})
+				gpu.Dispatch{Kernel: kernel(b, d, kernels.GroupNormApply), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(gamma), gpu.Bind(beta), gpu.Bind(stat), gpu.Bind(x), gpu.Bind(y)}, Params: gpu.Params(pp[2]), Groups: groups[2]})
 		})
 	}
 }

@@ -27,6 +27,12 @@ func init() {
 		{1, 128, 512, 512, 1e-6, kernels.GroupNormSilu, 3, true, 1e-5},
 		{2, 64, 5, 7, 1e-5, kernels.GroupNormTokens, 0, false, 2e-6},
 		{1, 96, 9, 9, 1e-6, kernels.GroupNormSilu | kernels.GroupNormTokens, 0, false, 2e-6},
+		// a per-channel shift (the UNet ResNets' timestep projection): channels of 35, 81
+		// and 4096 pixels, groups of 2–40 channels, both layouts
+		{2, 64, 5, 7, 1e-5, kernels.GroupNormSilu | kernels.GroupNormShift, 0, false, 2e-6},
+		{1, 96, 9, 9, 1e-6, kernels.GroupNormShift | kernels.GroupNormTokens, 0, false, 2e-6},
+		{2, 1280, 8, 8, 1e-5, kernels.GroupNormSilu | kernels.GroupNormShift | kernels.GroupNormTokens, 0, false, 2e-6},
+		{2, 320, 64, 64, 1e-5, kernels.GroupNormSilu | kernels.GroupNormShift | kernels.GroupNormTokens, 0, true, 3e-6},
 	} {
 		name := "groupnorm"
 		if s.act&kernels.GroupNormSilu != 0 {
@@ -34,6 +40,9 @@ func init() {
 		}
 		if s.act&kernels.GroupNormTokens != 0 {
 			name += "→tokens"
+		}
+		if s.act&kernels.GroupNormShift != 0 {
+			name = "shifted " + name
 		}
 		shape := fmt.Sprintf("%dx%dx%dx%d eps%g", s.b, s.c, s.h, s.w, s.eps)
 		if s.offset != 0 {
@@ -59,9 +68,10 @@ func init() {
 	}
 }
 
-// GroupNormDispatches returns GroupNorm's three dispatches for x [B,C,HW] → y with
-// scratch tensors part and stat of the sizes GroupNormGroups reports.
-func groupNormDispatches(d *gpu.Device, p kernels.GroupNormParams, x, gamma, beta, part, stat, y *gpu.Tensor) ([]gpu.Dispatch, error) {
+// groupNormDispatches returns GroupNorm's three dispatches for x [B,C,HW] (+ shift
+// [B,C] with GroupNormShift) → y with scratch tensors part and stat of the sizes
+// GroupNormGroups reports.
+func groupNormDispatches(d *gpu.Device, p kernels.GroupNormParams, x, shift, gamma, beta, part, stat, y *gpu.Tensor) ([]gpu.Dispatch, error) {
 	groups, strides, _, _ := kernels.GroupNormGroups(p)
 	var ks [3]*gpu.Kernel
 	for i, s := range []kernels.Spec{kernels.GroupNormStats, kernels.GroupNormFinal, kernels.GroupNormApply} {
@@ -76,9 +86,9 @@ func groupNormDispatches(d *gpu.Device, p kernels.GroupNormParams, x, gamma, bet
 		pp[i].Stride = strides[i]
 	}
 	return []gpu.Dispatch{
-		{Kernel: ks[0], Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(part)}, Params: gpu.Params(pp[0]), Groups: groups[0]},
+		{Kernel: ks[0], Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(shift), gpu.Bind(part)}, Params: gpu.Params(pp[0]), Groups: groups[0]},
 		{Kernel: ks[1], Bindings: []gpu.Binding{gpu.Bind(part), gpu.Bind(stat)}, Params: gpu.Params(pp[1]), Groups: groups[1]},
-		{Kernel: ks[2], Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(gamma), gpu.Bind(beta), gpu.Bind(stat), gpu.Bind(y)}, Params: gpu.Params(pp[2]), Groups: groups[2]},
+		{Kernel: ks[2], Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(gamma), gpu.Bind(beta), gpu.Bind(stat), gpu.Bind(shift), gpu.Bind(y)}, Params: gpu.Params(pp[2]), Groups: groups[2]},
 	}, nil
 }
 
@@ -93,6 +103,7 @@ func checkGroupNorm(d *gpu.Device, b, c, hw int, eps float32, act uint32, offset
 	for i := range gamma {
 		gamma[i] += 1
 	}
+	shift := randn(33, b*c, 2) // zero-mean within a group, so it moves the variance too
 	p := kernels.NewGroupNormParams(b, c, hw, g, eps, act, t)
 	_, _, partN, statN := kernels.GroupNormGroups(p)
 	var ts []*gpu.Tensor
@@ -101,8 +112,8 @@ func checkGroupNorm(d *gpu.Device, b, c, hw int, eps float32, act uint32, offset
 			t.Free()
 		}
 	}()
-	var tt [6]*gpu.Tensor
-	for i, v := range [][]float32{x, gamma, beta, make([]float32, partN), make([]float32, statN), make([]float32, n)} {
+	var tt [7]*gpu.Tensor
+	for i, v := range [][]float32{x, shift, gamma, beta, make([]float32, partN), make([]float32, statN), make([]float32, n)} {
 		t, err := upload(d, v)
 		if err != nil {
 			return Comparison{}, err
@@ -110,36 +121,42 @@ func checkGroupNorm(d *gpu.Device, b, c, hw int, eps float32, act uint32, offset
 		ts = append(ts, t)
 		tt[i] = t
 	}
-	ds, err := groupNormDispatches(d, p, tt[0], tt[1], tt[2], tt[3], tt[4], tt[5])
+	ds, err := groupNormDispatches(d, p, tt[0], tt[1], tt[2], tt[3], tt[4], tt[5], tt[6])
 	if err != nil {
 		return Comparison{}, err
 	}
 	if err := runOnce(d, ds...); err != nil {
 		return Comparison{}, err
 	}
-	got, err := tt[5].Float32s()
+	got, err := tt[6].Float32s()
 	if err != nil {
 		return Comparison{}, err
 	}
 	cpu := make([]float32, n)
-	kernels.GroupNormCPU(p, x, gamma, beta, cpu)
+	kernels.GroupNormCPU(p, x, shift, gamma, beta, cpu)
 	want := make([]float64, n)
 	m := c / g * hw
+	xs := make([]float64, m)
 	for bg := 0; bg < b*g; bg++ {
-		xs := x[bg*m : (bg+1)*m]
+		for j := range xs {
+			xs[j] = float64(x[bg*m+j])
+			if act&kernels.GroupNormShift != 0 {
+				xs[j] += float64(shift[(bg*m+j)/hw])
+			}
+		}
 		mean, v := 0.0, 0.0
 		for _, e := range xs {
-			mean += float64(e)
+			mean += e
 		}
 		mean /= float64(m)
 		for _, e := range xs {
-			v += (float64(e) - mean) * (float64(e) - mean)
+			v += (e - mean) * (e - mean)
 		}
 		rstd := 1 / math.Sqrt(v/float64(m)+float64(eps))
 		for j := range xs {
 			i := bg*m + j
 			ch := (i / hw) % c
-			y := (float64(xs[j])-mean)*rstd*float64(gamma[ch]) + float64(beta[ch])
+			y := (xs[j]-mean)*rstd*float64(gamma[ch]) + float64(beta[ch])
 			if act&kernels.GroupNormSilu != 0 {
 				y = y / (1 + math.Exp(-y))
 			}

@@ -8,7 +8,8 @@
 [[vk::binding(1, 0)]] RWStructuredBuffer<float> GnGamma;
 [[vk::binding(2, 0)]] RWStructuredBuffer<float> GnBeta;
 [[vk::binding(3, 0)]] RWStructuredBuffer<float> GnStatIn;
-[[vk::binding(4, 0)]] RWStructuredBuffer<float> GnY;
+[[vk::binding(4, 0)]] RWStructuredBuffer<float> GnShiftIn;
+[[vk::binding(5, 0)]] RWStructuredBuffer<float> GnY;
 
 // GnNorm is the normalised value of x with its group's mean and rstd and its channel's
 // gamma and beta, followed by SiLU with GroupNormSilu.

@@ -13,6 +13,10 @@ static const uint GroupNormSilu = 1;
 // tokens and of the "tex" conv's input), instead of [B, C, HW]; y must not alias x.
 static const uint GroupNormTokens = 2;
 
+// GroupNormShift normalises x + v[b, c] for a shift v [B, C] (bound after x in
+// GroupNormStats, after stat in GroupNormApply).
+static const uint GroupNormShift = 4;
+
 // GroupNormParams are the push constants of the three GroupNorm kernels.
 struct GroupNormParams {
 	// B, C, HW: x is [B, C, HW] (NCHW with HW = H·W).

@@ -18,10 +18,11 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 			float rstd = GnStatIn[2 * bg + 1];
 			float gamma = GnGamma[c];
 			float beta = GnBeta[c];
+			float shift = (p.Act & GroupNormShift) != 0 ? GnShiftIn[b * p.C + c] : 0;
 			uint xi = (b * p.C + c) * p.HW + t0;
 			uint yi = (b * p.HW + t0) * p.C + c;
 			for (uint j = 0; j < n; j++) {
-				GnY[yi + j * p.C] = GnNorm(p, GnXa[xi + j], mean, rstd, gamma, beta);
+				GnY[yi + j * p.C] = GnNorm(p, GnXa[xi + j] + shift, mean, rstd, gamma, beta);
 			}
 		}
 		return;
@@ -32,9 +33,10 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 	float rstd = GnStatIn[2 * bg + 1];
 	float gamma = GnGamma[row % p.C];
 	float beta = GnBeta[row % p.C];
+	float shift = (p.Act & GroupNormShift) != 0 ? GnShiftIn[row] : 0;
 	uint base = row * p.HW;
 	for (uint t = gid.x * 64 + lid.x; t < p.HW; t += p.Stride) {
-		GnY[base + t] = GnNorm(p, GnXa[base + t], mean, rstd, gamma, beta);
+		GnY[base + t] = GnNorm(p, GnXa[base + t] + shift, mean, rstd, gamma, beta);
 	}
 }
 #endif // __GROUPNORM_APPLY_HLSL__

@@ -42,33 +42,15 @@ func (n *Net) Silu(x Tensor) Tensor { return n.elementwise(kernels.Silu, x, 0) }
 // Scale returns alpha·x.
 func (n *Net) Scale(x Tensor, alpha float32) Tensor { return n.elementwise(kernels.Scale, x, alpha) }
 
-// broadcastAdd returns a + b[(i/div)%mod].
-func (n *Net) broadcastAdd(a, b Tensor, div, mod int) Tensor {
-	y := n.Act(a.Shape...)
-	g, stride := kernels.Groups1D(a.Numel())
-	n.dispatch(kernels.Add, gpu.Params(kernels.BinaryParams{N: uint32(a.Numel()), Stride: stride, Div: uint32(div), Mod: uint32(mod)}), [3]uint32{g, 1, 1}, a, b, y)
-	return y
-}
-
 // Add returns a + b (same shapes).
 func (n *Net) Add(a, b Tensor) Tensor {
 	if !n.same("add", a, b) {
 		return Tensor{}
 	}
-	return n.broadcastAdd(a, b, 1, a.Numel())
-}
-
-// AddChannels adds v [B, C] to every pixel of x [B, C, H, W] (the timestep embedding's
-// projection in a ResNet block).
-func (n *Net) AddChannels(x, v Tensor) Tensor {
-	if n.err != nil {
-		return Tensor{}
-	}
-	if len(x.Shape) != 4 || len(v.Shape) != 2 || v.Shape[0] != x.Shape[0] || v.Shape[1] != x.Shape[1] {
-		n.Failf("add channels: %v and %v do not match", x.Shape, v.Shape)
-		return Tensor{}
-	}
-	return n.broadcastAdd(x, v, x.Shape[2]*x.Shape[3], v.Numel())
+	y := n.Act(a.Shape...)
+	g, stride := kernels.Groups1D(a.Numel())
+	n.dispatch(kernels.Add, gpu.Params(kernels.BinaryParams{N: uint32(a.Numel()), Stride: stride, Div: 1, Mod: uint32(a.Numel())}), [3]uint32{g, 1, 1}, a, b, y)
+	return y
 }
 
 // Concat joins a [B, C1, H, W] and b [B, C2, H, W] along channels.
@@ -153,17 +135,18 @@ func (n *Net) GroupNorm(x Tensor, nrm Norm, groups int, eps float32, silu bool) 
 	if silu {
 		act = kernels.GroupNormSilu
 	}
-	return n.groupNorm(x, nrm, groups, eps, act)
+	return n.groupNorm(x, Tensor{}, nrm, groups, eps, act)
 }
 
 // GroupNormTokens is GroupNorm (without SiLU) written as tokens [B, H·W, C]: the
 // transformer's norm and ToTokens in one pass.
 func (n *Net) GroupNormTokens(x Tensor, nrm Norm, groups int, eps float32) Tensor {
-	return n.groupNorm(x, nrm, groups, eps, kernels.GroupNormTokens)
+	return n.groupNorm(x, Tensor{}, nrm, groups, eps, kernels.GroupNormTokens)
 }
 
-// groupNorm is GroupNorm with kernel flags act (kernels.GroupNormSilu, GroupNormTokens).
-func (n *Net) groupNorm(x Tensor, nrm Norm, groups int, eps float32, act uint32) Tensor {
+// groupNorm is GroupNorm of x + shift[b, c] (shift [B, C], when valid) with kernel flags
+// act (kernels.GroupNormSilu, GroupNormTokens).
+func (n *Net) groupNorm(x, shift Tensor, nrm Norm, groups int, eps float32, act uint32) Tensor {
 	if n.err != nil {
 		return Tensor{}
 	}
@@ -172,6 +155,14 @@ func (n *Net) groupNorm(x Tensor, nrm Norm, groups int, eps float32, act uint32)
 	if c%groups != 0 || nrm.G.Numel() != c {
 		n.Failf("group norm: %d channels, %d groups, gain of %d", c, groups, nrm.G.Numel())
 		return Tensor{}
+	}
+	if !shift.Valid() {
+		shift = x // bound, not read
+	} else if len(shift.Shape) != 2 || shift.Shape[0] != b || shift.Shape[1] != c {
+		n.Failf("group norm: shift %v for input %v, want [%d, %d]", shift.Shape, x.Shape, b, c)
+		return Tensor{}
+	} else {
+		act |= kernels.GroupNormShift
 	}
 	p := kernels.NewGroupNormParams(b, c, hw, groups, eps, act, n.target())
 	grid, strides, partFloats, statFloats := kernels.GroupNormGroups(p)
@@ -183,9 +174,9 @@ func (n *Net) groupNorm(x Tensor, nrm Norm, groups int, eps float32, act uint32)
 		spec kernels.Spec
 		ts   []Tensor
 	}{
-		{kernels.GroupNormStats, []Tensor{x, part}},
+		{kernels.GroupNormStats, []Tensor{x, shift, part}},
 		{kernels.GroupNormFinal, []Tensor{part, stat}},
-		{kernels.GroupNormApply, []Tensor{x, nrm.G, nrm.B, stat, y}},
+		{kernels.GroupNormApply, []Tensor{x, nrm.G, nrm.B, stat, shift, y}},
 	} {
 		p.Stride = strides[i]
 		n.dispatch(step.spec, gpu.Params(p), grid[i], step.ts...)
@@ -275,17 +266,18 @@ func (n *Net) Conv2d(x Tensor, c Conv, res Tensor) Tensor {
 	return n.conv(in, x.Shape, c, res)
 }
 
-// NormConv returns conv(silu(groupnorm(x))) + bias + res, the ResNet block's
+// NormConv returns conv(silu(groupnorm(x + shift))) + bias + res, the ResNet block's
 // norm → SiLU → conv, with the norm writing the channels-last input the "tex" and
-// Winograd convs read directly.
-func (n *Net) NormConv(x Tensor, nrm Norm, groups int, eps float32, c Conv, res Tensor) Tensor {
+// Winograd convs read directly. A valid shift [B, C] (the UNet ResNets' timestep
+// projection) is added to x's channels as the norm reads them.
+func (n *Net) NormConv(x, shift Tensor, nrm Norm, groups int, eps float32, c Conv, res Tensor) Tensor {
 	if c.Layout == ConvPlain {
-		return n.Conv2d(n.GroupNorm(x, nrm, groups, eps, true), c, res)
+		return n.Conv2d(n.groupNorm(x, shift, nrm, groups, eps, kernels.GroupNormSilu), c, res)
 	}
 	if !n.convInput(x, c) {
 		return Tensor{}
 	}
-	return n.conv(n.groupNorm(x, nrm, groups, eps, kernels.GroupNormSilu|kernels.GroupNormTokens), x.Shape, c, res)
+	return n.conv(n.groupNorm(x, shift, nrm, groups, eps, kernels.GroupNormSilu|kernels.GroupNormTokens), x.Shape, c, res)
 }
 
 // convInput checks x [B, Cin, H, W] against c.

@@ -266,13 +266,13 @@ func loadResnet(n *nn.Net, w *weights.Weights, p string) resnet {
 
 // forward: conv2(silu(norm2(conv1(silu(norm1(x))) + proj(silu(emb))))) + shortcut(x).
 func (r resnet) forward(n *nn.Net, x, embAct nn.Tensor) nn.Tensor {
-	h := n.NormConv(x, r.norm1, groups, resnetEps, r.conv1, nn.Tensor{})
-	h = n.AddChannels(h, n.Linear(embAct, r.timeProj, nn.EpilogueNone, nn.Tensor{}))
+	h := n.NormConv(x, nn.Tensor{}, r.norm1, groups, resnetEps, r.conv1, nn.Tensor{})
+	temb := n.Linear(embAct, r.timeProj, nn.EpilogueNone, nn.Tensor{})
 	skip := x
 	if r.shortcut != nil {
 		skip = n.Conv2d(x, *r.shortcut, nn.Tensor{})
 	}
-	return n.NormConv(h, r.norm2, groups, resnetEps, r.conv2, skip)
+	return n.NormConv(h, temb, r.norm2, groups, resnetEps, r.conv2, skip)
 }
 
 // transformer is diffusers' Transformer2DModel with its BasicTransformerBlocks.

@@ -120,12 +120,12 @@ func loadResnet(n *nn.Net, w *weights.Weights, p string) resnet {
 }
 
 func (r resnet) forward(n *nn.Net, x nn.Tensor) nn.Tensor {
-	h := n.NormConv(x, r.norm1, groups, eps, r.conv1, nn.Tensor{})
+	h := n.NormConv(x, nn.Tensor{}, r.norm1, groups, eps, r.conv1, nn.Tensor{})
 	skip := x
 	if r.shortcut != nil {
 		skip = n.Conv2d(x, *r.shortcut, nn.Tensor{})
 	}
-	return n.NormConv(h, r.norm2, groups, eps, r.conv2, skip)
+	return n.NormConv(h, nn.Tensor{}, r.norm2, groups, eps, r.conv2, skip)
 }
 
 // forward runs the mid block: resnet, single-head attention over all pixels, resnet.
@@ -159,7 +159,7 @@ func (v *VAE) Decode(n *nn.Net, z nn.Tensor, tap func(string, nn.Tensor)) nn.Ten
 		}
 		tap(fmt.Sprintf("decoder.up_blocks.%d", i), h)
 	}
-	return n.NormConv(h, v.dec.normOut, groups, eps, v.dec.convOut, nn.Tensor{})
+	return n.NormConv(h, nn.Tensor{}, v.dec.normOut, groups, eps, v.dec.convOut, nn.Tensor{})
 }
 
 // Encode records images [B, 3, H, W] in [-1, 1] → the moments [B, 2·latent, H/8, W/8]
@@ -183,7 +183,7 @@ func (v *VAE) Encode(n *nn.Net, x nn.Tensor, tap func(string, nn.Tensor)) nn.Ten
 	}
 	h = v.enc.mid.forward(n, h)
 	tap("encoder.mid_block", h)
-	h = n.NormConv(h, v.enc.normOut, groups, eps, v.enc.convOut, nn.Tensor{})
+	h = n.NormConv(h, nn.Tensor{}, v.enc.normOut, groups, eps, v.enc.convOut, nn.Tensor{})
 	moments := n.Conv2d(h, v.quant, nn.Tensor{})
 	tap("quant_conv", moments)
 	return moments
