@@ -101,7 +101,7 @@ func BenchmarkElementwise(b *testing.B) {
 	})
 	b.Run("nchw_to_tokens", func(b *testing.B) {
 		p, grid := kernels.NewTransposeParams(int(n)/(320*4096), 320, 4096, true)
-		timeOps(b, d, 8*n, 0, gpu.Dispatch{Kernel: kernel(b, d, kernels.NCHWToTokens), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(y)},
+		timeOps(b, d, 8*n, 0, gpu.Dispatch{Kernel: kernel(b, d, kernels.NCHWToTokens), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(x), gpu.Bind(y)},
 			Params: gpu.Params(p), Groups: grid})
 	})
 }

@@ -12,7 +12,7 @@ import "github.com/goki/mat32"
 var CatA, CatB, CatY []float32
 var UpX, UpY []float32
 var TeT, TeY []float32
-var TpX, TpY []float32
+var TpX, TpR, TpY []float32
 var SmX, SmY []float32
 var CvF32In, CvF32Out []float32
 var CvF16In, CvF16Out []uint32
@@ -261,7 +261,8 @@ func ChunkLen(j uint32, l uint32) uint32 {
 //gosl: hlsl tpfam
 // #include "chunks.hlsl"
 // [[vk::binding(0, 0)]] RWStructuredBuffer<float> TpX;
-// [[vk::binding(1, 0)]] RWStructuredBuffer<float> TpY;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> TpR;
+// [[vk::binding(2, 0)]] RWStructuredBuffer<float> TpY;
 //gosl: end tpfam
 
 //gosl: start tpfam
@@ -275,6 +276,11 @@ type TransposeParams struct {
 	// C channels, HW pixels (tokens).
 	C  uint32
 	HW uint32
+	// Residual, when nonzero, adds r (in y's layout) to y.
+	Residual uint32
+	pad0     uint32
+	pad1     uint32
+	pad2     uint32
 }
 
 // TpChunks is the number of chunks (the kernels' work items) of a transpose to tokens
@@ -287,8 +293,9 @@ func TpChunks(p *TransposeParams, toTokens bool) uint32 {
 }
 
 // TpTransposeChunk sets chunk j of y [B, s, r] (output row b·s + t, r long) from
-// x [B, r, s]: both transposes are this one with (r, s) = (C, HW) or (HW, C).
-func TpTransposeChunk(j uint32, r uint32, s uint32) {
+// x [B, r, s] (+ the residual): both transposes are this one with (r, s) = (C, HW) or
+// (HW, C).
+func TpTransposeChunk(p *TransposeParams, j uint32, r uint32, s uint32) {
 	row := ChunkRow(j, r)
 	k0 := ChunkStart(j, r)
 	n := ChunkLen(j, r)
@@ -297,18 +304,22 @@ func TpTransposeChunk(j uint32, r uint32, s uint32) {
 	src := (b*r+k0)*s + t
 	dst := row*r + k0
 	for k := uint32(0); k < n; k++ {
-		TpY[dst+k] = TpX[src+k*s]
+		v := TpX[src+k*s]
+		if p.Residual != 0 {
+			v += TpR[dst+k]
+		}
+		TpY[dst+k] = v
 	}
 }
 
 // NCHWToTokensChunk sets chunk j of y [B, HW, C] (row b·HW + t) from x [B, C, HW].
 func NCHWToTokensChunk(p *TransposeParams, j uint32) {
-	TpTransposeChunk(j, p.C, p.HW)
+	TpTransposeChunk(p, j, p.C, p.HW)
 }
 
 // TokensToNCHWChunk sets chunk j of y [B, C, HW] (row b·C + c) from x [B, HW, C].
 func TokensToNCHWChunk(p *TransposeParams, j uint32) {
-	TpTransposeChunk(j, p.HW, p.C)
+	TpTransposeChunk(p, j, p.HW, p.C)
 }
 
 //gosl: end tpfam
@@ -344,31 +355,33 @@ void main(uint3 id : SV_DispatchThreadID) {
 //gosl: end tokens_to_nchw
 
 // NCHWToTokens transposes x [B, C, HW] to y [B, HW, C] (TransposeParams and grid from
-// NewTransposeParams): binding 0 x (read), 1 y (written).
-var NCHWToTokens = Spec{Name: "nchw_to_tokens", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+// NewTransposeParams): binding 0 x, 1 the residual r [B, HW, C] (read; any tensor
+// unless p.Residual), 2 y (written).
+var NCHWToTokens = Spec{Name: "nchw_to_tokens", Reads: 2, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
 
 // TokensToNCHW transposes x [B, HW, C] to y [B, C, HW] (TransposeParams and grid from
-// NewTransposeParams): binding 0 x (read), 1 y (written).
-var TokensToNCHW = Spec{Name: "tokens_to_nchw", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+// NewTransposeParams): binding 0 x, 1 the residual r [B, C, HW] (read; any tensor
+// unless p.Residual), 2 y (written).
+var TokensToNCHW = Spec{Name: "tokens_to_nchw", Reads: 2, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
 
-// NCHWToTokensCPU is the CPU reference of NCHWToTokens.
-func NCHWToTokensCPU(p TransposeParams, x, y []float32) {
-	runTranspose(p, x, y, TpChunks(&p, true), NCHWToTokensChunk)
+// NCHWToTokensCPU is the CPU reference of NCHWToTokens (r read when p.Residual).
+func NCHWToTokensCPU(p TransposeParams, x, r, y []float32) {
+	runTranspose(p, x, r, y, TpChunks(&p, true), NCHWToTokensChunk)
 }
 
-// TokensToNCHWCPU is the CPU reference of TokensToNCHW.
-func TokensToNCHWCPU(p TransposeParams, x, y []float32) {
-	runTranspose(p, x, y, TpChunks(&p, false), TokensToNCHWChunk)
+// TokensToNCHWCPU is the CPU reference of TokensToNCHW (r read when p.Residual).
+func TokensToNCHWCPU(p TransposeParams, x, r, y []float32) {
+	runTranspose(p, x, r, y, TpChunks(&p, false), TokensToNCHWChunk)
 }
 
-func runTranspose(p TransposeParams, x, y []float32, chunks uint32, f func(*TransposeParams, uint32)) {
+func runTranspose(p TransposeParams, x, r, y []float32, chunks uint32, f func(*TransposeParams, uint32)) {
 	cpuMu.Lock()
 	defer cpuMu.Unlock()
-	TpX, TpY = x, y
+	TpX, TpR, TpY = x, r, y
 	for j := uint32(0); j < chunks; j++ {
 		f(&p, j)
 	}
-	TpX, TpY = nil, nil
+	TpX, TpR, TpY = nil, nil, nil
 }
 
 // NewTransposeParams fills TransposeParams for [b, c, hw] ⇄ [b, hw, c] and returns the

@@ -36,9 +36,15 @@ func init() {
 		b, c, hw := s[0], s[1], s[2]
 		slow := b*c*hw > 1<<20
 		for _, dir := range []string{"nchw_to_tokens", "tokens_to_nchw"} {
-			register(Case{Kernel: dir, Shape: fmt.Sprintf("%dx%dx%d", b, c, hw), Slow: slow, Run: func(d *gpu.Device) (Comparison, error) {
-				return checkTranspose(d, dir, b, c, hw)
-			}})
+			for _, res := range []bool{false, true} {
+				shape := fmt.Sprintf("%dx%dx%d", b, c, hw)
+				if res {
+					shape += "+r"
+				}
+				register(Case{Kernel: dir, Shape: shape, Slow: slow, Run: func(d *gpu.Device) (Comparison, error) {
+					return checkTranspose(d, dir, b, c, hw, res)
+				}})
+			}
 		}
 	}
 	for _, s := range [][2]int{{1, 1}, {1, 4}, {7, 77}, {33, 1000}, {5, 4096}, {2 * 8 * 64, 4096}} {
@@ -162,34 +168,44 @@ func checkTimestep(d *gpu.Device, ts []float32, dim int) (Comparison, error) {
 	return Compare(got, cpu, want, 2e-4, 0), nil
 }
 
-func checkTranspose(d *gpu.Device, dir string, b, c, hw int) (Comparison, error) {
+func checkTranspose(d *gpu.Device, dir string, b, c, hw int, res bool) (Comparison, error) {
 	n := b * c * hw
-	x := randn(53, n, 1)
+	x, r := randn(53, n, 1), randn(55, n, 1)
 	p, grid := kernels.NewTransposeParams(b, c, hw, dir == "nchw_to_tokens")
+	if res {
+		p.Residual = 1
+	}
 	spec, cpuf := kernels.NCHWToTokens, kernels.NCHWToTokensCPU
 	if dir == "tokens_to_nchw" {
 		spec, cpuf = kernels.TokensToNCHW, kernels.TokensToNCHWCPU
 	}
-	outs, err := runKernel(d, spec, gpu.Params(p), grid, [][]float32{x}, [][]float32{make([]float32, n)})
+	outs, err := runKernel(d, spec, gpu.Params(p), grid, [][]float32{x, r}, [][]float32{make([]float32, n)})
 	if err != nil {
 		return Comparison{}, err
 	}
 	cpu := make([]float32, n)
-	cpuf(p, x, cpu)
+	cpuf(p, x, r, cpu)
 	want := make([]float64, n)
 	for bi := 0; bi < b; bi++ {
 		for ci := 0; ci < c; ci++ {
 			for t := 0; t < hw; t++ {
 				nchw, tok := (bi*c+ci)*hw+t, (bi*hw+t)*c+ci
-				if dir == "nchw_to_tokens" {
-					want[tok] = float64(x[nchw])
-				} else {
-					want[nchw] = float64(x[tok])
+				from, to := nchw, tok
+				if dir == "tokens_to_nchw" {
+					from, to = tok, nchw
+				}
+				want[to] = float64(x[from])
+				if res {
+					want[to] += float64(r[to])
 				}
 			}
 		}
 	}
-	return Compare(outs[0], cpu, want, 0, 0), nil
+	rtol := 0.0 // a copy is exact
+	if res {
+		rtol = 0x1p-23 // one fp32 add: half an ulp of the sum, an ulp of slack
+	}
+	return Compare(outs[0], cpu, want, 0, rtol), nil
 }
 
 func checkSoftmax(d *gpu.Device, spec kernels.Spec, rows, cols int) (Comparison, error) {
