@@ -94,7 +94,8 @@ func ConcatCPU(p ConcatParams, a, b, y []float32) {
 
 //gosl: start upfam
 
-// UpsampleParams are the push constants of Upsample2x: x [B·C, H, W] → y [B·C, 2H, 2W].
+// UpsampleParams are the push constants of Upsample2x: x [B·C, H, W] → y [B·C, 2H, 2W],
+// or with Tokens y [B, 2H·2W, C] (then Stride counts threads over pixels, not elements).
 type UpsampleParams struct {
 	// N is the number of elements of y (4·B·C·H·W).
 	N uint32
@@ -103,9 +104,15 @@ type UpsampleParams struct {
 	// H and W are the input's height and width.
 	H uint32
 	W uint32
+	// C is the number of channels (read with Tokens).
+	C uint32
+	// Tokens, when nonzero, writes y channels-last (the "tex" and Winograd convs' input).
+	Tokens uint32
+	pad0   uint32
+	pad1   uint32
 }
 
-// Upsample2xAt sets y[i] to its nearest input pixel.
+// Upsample2xAt sets NCHW y[i] to its nearest input pixel.
 func Upsample2xAt(p *UpsampleParams, i uint32) {
 	w2 := 2 * p.W
 	plane := i / (4 * p.H * p.W)
@@ -113,6 +120,20 @@ func Upsample2xAt(p *UpsampleParams, i uint32) {
 	y := r / w2
 	x := r % w2
 	UpY[i] = UpX[plane*p.H*p.W+(y/2)*p.W+x/2]
+}
+
+// Upsample2xTokensAt sets the C channels of channels-last output pixel px (b·4HW + t):
+// one division per pixel, not per element (lavapipe pays ~25 cycles a lane for each).
+func Upsample2xTokensAt(p *UpsampleParams, px uint32) {
+	hw := p.H * p.W
+	w2 := 2 * p.W
+	b := px / (4 * hw)
+	t := px % (4 * hw)
+	src := b*p.C*hw + (t/w2/2)*p.W + (t%w2)/2
+	dst := px * p.C
+	for c := uint32(0); c < p.C; c++ {
+		UpY[dst+c] = UpX[src+c*hw]
+	}
 }
 
 //gosl: end upfam
@@ -124,6 +145,12 @@ func Upsample2xAt(p *UpsampleParams, i uint32) {
 [numthreads(64, 1, 1)]
 void main(uint3 id : SV_DispatchThreadID) {
 	UpsampleParams p = P;
+	if (p.Tokens != 0) {
+		for (uint px = id.x; px < p.N / p.C; px += p.Stride) {
+			Upsample2xTokensAt(p, px);
+		}
+		return;
+	}
 	for (uint i = id.x; i < p.N; i += p.Stride) {
 		Upsample2xAt(p, i);
 	}
@@ -132,15 +159,20 @@ void main(uint3 id : SV_DispatchThreadID) {
 //gosl: end upsample2x
 
 // Upsample2x is nearest 2× upsampling of NCHW (UpsampleParams): binding 0 x (read), 1 y
-// (written).
-var Upsample2x = Spec{Name: "upsample2x", Reads: 1, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
+// (written; NCHW, or channels-last with Tokens).
+var Upsample2x = Spec{Name: "upsample2x", Reads: 1, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
 
 // Upsample2xCPU is the CPU reference of Upsample2x.
 func Upsample2xCPU(p UpsampleParams, x, y []float32) {
 	cpuMu.Lock()
 	defer cpuMu.Unlock()
 	UpX, UpY = x, y
-	for i := uint32(0); i < p.N; i++ {
+	if p.Tokens != 0 {
+		for px := uint32(0); px < p.N/p.C; px++ {
+			Upsample2xTokensAt(&p, px)
+		}
+	}
+	for i := uint32(0); i < p.N && p.Tokens == 0; i++ {
 		Upsample2xAt(&p, i)
 	}
 	UpX, UpY = nil, nil

@@ -18,11 +18,17 @@ func init() {
 	register(Case{Kernel: "concat", Shape: "2x(640+320)x4096", Slow: true, Run: func(d *gpu.Device) (Comparison, error) {
 		return checkConcat(d, 2, 640, 320, 4096)
 	}})
-	for _, s := range [][3]int{{1, 1, 1}, {6, 3, 5}, {2 * 1280, 8, 8}, {2 * 640, 32, 32}} {
-		bc, h, w := s[0], s[1], s[2]
-		register(Case{Kernel: "upsample2x", Shape: fmt.Sprintf("%dx%dx%d", bc, h, w), Slow: bc*h*w > 1<<18, Run: func(d *gpu.Device) (Comparison, error) {
-			return checkUpsample(d, bc, h, w)
-		}})
+	for _, s := range [][4]int{{1, 1, 1, 1}, {2, 3, 3, 5}, {2, 1280, 8, 8}, {1, 1280, 32, 32}, {1, 512, 64, 64}} {
+		b, c, h, w := s[0], s[1], s[2], s[3]
+		for _, tokens := range []bool{false, true} {
+			shape := fmt.Sprintf("%dx%dx%dx%d", b, c, h, w)
+			if tokens {
+				shape += "→tokens"
+			}
+			register(Case{Kernel: "upsample2x", Shape: shape, Slow: b*c*h*w > 1<<18, Run: func(d *gpu.Device) (Comparison, error) {
+				return checkUpsample(d, b, c, h, w, tokens)
+			}})
+		}
 	}
 	for _, s := range []struct {
 		ts  []float32
@@ -91,11 +97,16 @@ func checkConcat(d *gpu.Device, b, c1, c2, hw int) (Comparison, error) {
 	return Compare(outs[0], cpu, want, 0, 0), nil
 }
 
-func checkUpsample(d *gpu.Device, bc, h, w int) (Comparison, error) {
+func checkUpsample(d *gpu.Device, b, c, h, w int, tokens bool) (Comparison, error) {
+	bc := b * c
 	x := randn(52, bc*h*w, 1)
 	n := 4 * bc * h * w
 	g, stride := kernels.Groups1D(n)
-	p := kernels.UpsampleParams{N: uint32(n), Stride: stride, H: uint32(h), W: uint32(w)}
+	p := kernels.UpsampleParams{N: uint32(n), Stride: stride, H: uint32(h), W: uint32(w), C: uint32(c)}
+	if tokens {
+		g, stride = kernels.Groups1D(n / c) // a thread per pixel
+		p.Tokens, p.Stride = 1, stride
+	}
 	outs, err := runKernel(d, kernels.Upsample2x, gpu.Params(p), [3]uint32{g, 1, 1}, [][]float32{x}, [][]float32{make([]float32, n)})
 	if err != nil {
 		return Comparison{}, err
@@ -106,7 +117,11 @@ func checkUpsample(d *gpu.Device, bc, h, w int) (Comparison, error) {
 	for pl := 0; pl < bc; pl++ {
 		for y := 0; y < 2*h; y++ {
 			for xx := 0; xx < 2*w; xx++ {
-				want[(pl*2*h+y)*2*w+xx] = float64(x[(pl*h+y/2)*w+xx/2])
+				i := (pl*2*h+y)*2*w + xx
+				if tokens {
+					i = ((pl/c*2*h+y)*2*w+xx)*c + pl%c
+				}
+				want[i] = float64(x[(pl*h+y/2)*w+xx/2])
 			}
 		}
 	}

@@ -7,6 +7,12 @@
 [numthreads(64, 1, 1)]
 void main(uint3 id : SV_DispatchThreadID) {
 	UpsampleParams p = P;
+	if (p.Tokens != 0) {
+		for (uint px = id.x; px < p.N / p.C; px += p.Stride) {
+			Upsample2xTokensAt(p, px);
+		}
+		return;
+	}
 	for (uint i = id.x; i < p.N; i += p.Stride) {
 		Upsample2xAt(p, i);
 	}

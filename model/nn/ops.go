@@ -79,12 +79,11 @@ func (n *Net) UpsampleNearest(x Tensor, h, w int) Tensor {
 		n.Failf("upsample %v to %dx%d", x.Shape, h, w)
 		return Tensor{}
 	}
+	if h == 2*x.Shape[2] && w == 2*x.Shape[3] {
+		return n.upsample2x(x, false)
+	}
 	y := n.Act(x.Shape[0], x.Shape[1], h, w)
 	g, stride := kernels.Groups1D(y.Numel())
-	if h == 2*x.Shape[2] && w == 2*x.Shape[3] {
-		n.dispatch(kernels.Upsample2x, gpu.Params(kernels.UpsampleParams{N: uint32(y.Numel()), Stride: stride, H: uint32(x.Shape[2]), W: uint32(x.Shape[3])}), [3]uint32{g, 1, 1}, x, y)
-		return y
-	}
 	n.dispatch(kernels.ResizeNearest, gpu.Params(kernels.ResizeParams{N: uint32(y.Numel()), Stride: stride,
 		H: uint32(x.Shape[2]), W: uint32(x.Shape[3]), OH: uint32(h), OW: uint32(w)}), [3]uint32{g, 1, 1}, x, y)
 	return y
@@ -256,6 +255,36 @@ func (n *Net) Linear(x Tensor, l Linear, ep Epilogue, res Tensor) Tensor {
 		return n.elementwise(kernels.QuickGelu, y, 0)
 	}
 	return y
+}
+
+// upsample2x returns x [B, C, H, W] upsampled 2× by nearest neighbour: [B, C, 2H, 2W],
+// or with tokens channels-last [B, 2H·2W, C].
+func (n *Net) upsample2x(x Tensor, tokens bool) Tensor {
+	b, c, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	y := n.Act(b, c, 2*h, 2*w)
+	p := kernels.UpsampleParams{N: uint32(y.Numel()), H: uint32(h), W: uint32(w), C: uint32(c)}
+	items := y.Numel()
+	if tokens {
+		y = n.Act(b, 4*h*w, c)
+		p.Tokens, items = 1, b*4*h*w // a thread per pixel
+	}
+	g, stride := kernels.Groups1D(items)
+	p.Stride = stride
+	n.dispatch(kernels.Upsample2x, gpu.Params(p), [3]uint32{g, 1, 1}, x, y)
+	return y
+}
+
+// UpsampleConv returns conv(UpsampleNearest(x, h, w)) + bias + res. A 2× upsampling
+// for the "tex" and Winograd convs writes their channels-last input itself, instead
+// of NCHW for a transpose to read.
+func (n *Net) UpsampleConv(x Tensor, h, w int, c Conv, res Tensor) Tensor {
+	if c.Layout == ConvPlain || len(x.Shape) != 4 || h != 2*x.Shape[2] || w != 2*x.Shape[3] {
+		return n.Conv2d(n.UpsampleNearest(x, h, w), c, res)
+	}
+	if !n.convInput(x, c) {
+		return Tensor{}
+	}
+	return n.conv(n.upsample2x(x, true), []int{x.Shape[0], x.Shape[1], h, w}, c, res)
 }
 
 // Conv2d returns conv(x) + bias + res for x [B, Cin, H, W] (res may be absent).

@@ -227,7 +227,7 @@ func (u *UNet) Forward(n *nn.Net, sample, timesteps nn.Tensor, cond *Conditionin
 			// Upsample to the next skip's size (they differ when the latent is not
 			// divisible by the total downsampling).
 			next := skips[len(skips)-1]
-			h = n.Conv2d(n.UpsampleNearest(h, next.Shape[2], next.Shape[3]), *b.upsample, nn.Tensor{})
+			h = n.UpsampleConv(h, next.Shape[2], next.Shape[3], *b.upsample, nn.Tensor{})
 		}
 		tap(fmt.Sprintf("up_blocks.%d", i), h)
 	}

@@ -155,7 +155,7 @@ func (v *VAE) Decode(n *nn.Net, z nn.Tensor, tap func(string, nn.Tensor)) nn.Ten
 			h = r.forward(n, h)
 		}
 		if l.resize != nil {
-			h = n.Conv2d(n.UpsampleNearest(h, 2*h.Shape[2], 2*h.Shape[3]), *l.resize, nn.Tensor{})
+			h = n.UpsampleConv(h, 2*h.Shape[2], 2*h.Shape[3], *l.resize, nn.Tensor{})
 		}
 		tap(fmt.Sprintf("decoder.up_blocks.%d", i), h)
 	}
