@@ -221,21 +221,20 @@ func runElementwise(x, y []float32, p ElemParams, f func(*ElemParams, uint32)) {
 	EwX, EwY = nil, nil
 }
 
-// Binary elementwise kernels with broadcasting of the second operand:
-// C[i] = A[i] ∘ B[(i / Div) % Mod] for i < N. The broadcasts SD needs:
+// The binary elementwise kernel, with broadcasting of the second operand:
+// C[i] = A[i] · B[(i / Div) % Mod] for i < N, e.g.
 //
 //	same shape                            Div = 1,      Mod = N
-//	per-channel bias on NCHW [B,C,HW]      Div = HW,     Mod = C
-//	per-(batch, channel) on NCHW, e.g. the time-embedding projection [B,C] added to
-//	  a [B,C,H,W] activation               Div = HW,     Mod = B·C
-//	per-column on token layout [B·T, C]   Div = 1,      Mod = C
+//	per-channel on NCHW [B,C,HW]           Div = HW,     Mod = C
+//	per-(batch, channel) on NCHW           Div = HW,     Mod = B·C
+//	an inpainting mask over the latents    Div = 1,      Mod = len(mask)
 //	scalar                                Div = 1,      Mod = 1
 //
 // C may alias A (in place).
 
 //gosl: start cpuonly
 
-// EbA, EbB and EbC are the Go-side storage buffers of the binary kernels.
+// EbA, EbB and EbC are the Go-side storage buffers of the binary kernel.
 var EbA, EbB, EbC []float32
 
 //gosl: end cpuonly
@@ -248,7 +247,7 @@ var EbA, EbB, EbC []float32
 
 //gosl: start binary
 
-// BinaryParams are the push constants of the binary kernels (Add, Mul).
+// BinaryParams are the push constants of the binary kernel (Mul).
 type BinaryParams struct {
 	// N is the number of elements of A and C.
 	N uint32
@@ -259,31 +258,12 @@ type BinaryParams struct {
 	Mod uint32
 }
 
-// AddAt sets C[i] = A[i] + B[(i/Div)%Mod].
-func AddAt(p *BinaryParams, i uint32) {
-	EbC[i] = EbA[i] + EbB[(i/p.Div)%p.Mod]
-}
-
 // MulAt sets C[i] = A[i] · B[(i/Div)%Mod].
 func MulAt(p *BinaryParams, i uint32) {
 	EbC[i] = EbA[i] * EbB[(i/p.Div)%p.Mod]
 }
 
 //gosl: end binary
-
-//gosl: hlsl add
-/*
-#include "binary.hlsl"
-[[vk::push_constant]] cbuffer PC { BinaryParams P; };
-[numthreads(64, 1, 1)]
-void main(uint3 id : SV_DispatchThreadID) {
-	BinaryParams p = P;
-	for (uint i = id.x; i < p.N; i += p.Stride) {
-		AddAt(p, i);
-	}
-}
-*/
-//gosl: end add
 
 //gosl: hlsl mul
 /*
@@ -299,26 +279,17 @@ void main(uint3 id : SV_DispatchThreadID) {
 */
 //gosl: end mul
 
-// Add is the kernel c = a + broadcast(b) (see BinaryParams): binding 0 a, 1 b (read),
-// 2 c (written; may alias a).
-var Add = Spec{Name: "add", Reads: 2, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
-
 // Mul is the kernel c = a · broadcast(b) (see BinaryParams): binding 0 a, 1 b (read),
 // 2 c (written; may alias a).
 var Mul = Spec{Name: "mul", Reads: 2, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
 
-// AddCPU is the CPU reference of Add (p.Stride is ignored).
-func AddCPU(p BinaryParams, a, b, c []float32) { runBinary(p, a, b, c, AddAt) }
-
 // MulCPU is the CPU reference of Mul (p.Stride is ignored).
-func MulCPU(p BinaryParams, a, b, c []float32) { runBinary(p, a, b, c, MulAt) }
-
-func runBinary(p BinaryParams, a, b, c []float32, f func(*BinaryParams, uint32)) {
+func MulCPU(p BinaryParams, a, b, c []float32) {
 	cpuMu.Lock()
 	defer cpuMu.Unlock()
 	EbA, EbB, EbC = a, b, c
 	for i := uint32(0); i < p.N; i++ {
-		f(&p, i)
+		MulAt(&p, i)
 	}
 	EbA, EbB, EbC = nil, nil, nil
 }

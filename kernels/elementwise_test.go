@@ -82,12 +82,12 @@ func BenchmarkElementwise(b *testing.B) {
 			timeOps(b, d, 8*n, 0, gpu.Dispatch{Kernel: kernel(b, d, s), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(y)}, Params: ep, Groups: [3]uint32{g, 1, 1}})
 		})
 	}
-	b.Run("add_same", func(b *testing.B) {
-		timeOps(b, d, 12*n, 0, gpu.Dispatch{Kernel: kernel(b, d, kernels.Add), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(y), gpu.Bind(y)},
+	b.Run("mul_same", func(b *testing.B) {
+		timeOps(b, d, 12*n, 0, gpu.Dispatch{Kernel: kernel(b, d, kernels.Mul), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(y), gpu.Bind(y)},
 			Params: gpu.Params(kernels.BinaryParams{N: n, Stride: stride, Div: 1, Mod: n}), Groups: [3]uint32{g, 1, 1}})
 	})
-	b.Run("add_bias_nchw", func(b *testing.B) {
-		timeOps(b, d, 8*n, 0, gpu.Dispatch{Kernel: kernel(b, d, kernels.Add), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(bias), gpu.Bind(y)},
+	b.Run("mul_channels_nchw", func(b *testing.B) {
+		timeOps(b, d, 8*n, 0, gpu.Dispatch{Kernel: kernel(b, d, kernels.Mul), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(bias), gpu.Bind(y)},
 			Params: gpu.Params(kernels.BinaryParams{N: n, Stride: stride, Div: 4096, Mod: 320}), Groups: [3]uint32{g, 1, 1}})
 	})
 	coef := randTensor(b, d, 8, 4)

@@ -822,8 +822,11 @@ func GemmVariants() []string {
 
 // GemmVariant picks the GEMM variant for p on device t: override if set, else
 // $SDGO_GEMM_VARIANT if set, else "tex" on CPU devices (lavapipe) and on GPUs "cm"/"cm64"
-// (tensor cores, fp16 weights) or "tile"/"big" (see pickVariant); "tex" falls back to
-// "reg" where p does not fit it (GemmTexFits). "tex" and "reg" need the 8-invocation
+// (tensor cores, fp16 weights) or "tile"/"big" (see pickVariant). "tex" becomes its
+// narrower build where that idles fewer lanes: "texv" for M ≤ 8, "texn" for N ≤ 8 and
+// "tex5" for N a multiple of 40 but not of 32 (neither of the last two for GEGLU); the
+// texel builds fall back to "reg" where p does not fit them (GemmTexFits). The texel
+// builds and "reg" need the 8-invocation
 // workgroup to lie in one subgroup (subgroup size ≥ 8: lavapipe 8, NVIDIA 32, AMD
 // 32/64); on a device with smaller subgroups use "tile".
 func GemmVariant(t Target, override string, p GemmParams) string {

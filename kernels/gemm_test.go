@@ -99,7 +99,8 @@ func filled(b *testing.B, d *gpu.Device, n int, v float32) *gpu.Tensor {
 
 // BenchmarkGEMM times C = A·Bᵀ + bias at SD 1.5 shapes (MxNxK; the ff shape is the GEGLU
 // projection, N output columns from 2N weight rows), fp16 and fp32 weights
-// (SDGO_BENCH_VARIANTS=tex,tex5 compares the 32- and 40-column texel tiles).
+// (SDGO_BENCH_VARIANTS=tex,tex5 compares the 32- and 40-column texel tiles, tex,texv,texn
+// the narrow builds on the timestep projection's and a 3-channel conv_out's shapes).
 func BenchmarkGEMM(b *testing.B) {
 	d := device(b)
 	logPeak(b, d)
@@ -116,6 +117,8 @@ func BenchmarkGEMM(b *testing.B) {
 		{128, 1280, 1280, 0}, // 8×8 latents with guidance: split-K on tensor cores
 		{128, 1280, 5120, 0},
 		{4096, 40, 4096, 0}, // attention's P·V at head dim 40 (one pair)
+		{2, 1280, 1280, 0},  // the timestep projections with guidance ("texv")
+		{1920, 3, 128, 0},   // a Winograd position of the VAE's conv_out at 256² ("texn")
 	}
 	for _, v := range benchVariants(d) {
 		for _, f16 := range []bool{true, false} {
@@ -126,6 +129,9 @@ func BenchmarkGEMM(b *testing.B) {
 				b.Fatal(err)
 			}
 			for _, s := range shapes {
+				if s.act == kernels.GemmActGeglu && (v == "tex5" || v == "texn") {
+					continue // their tiles cannot pair values with gates
+				}
 				name := fmt.Sprintf("%s/%dx%dx%d", spec.Name, s.m, s.n, s.k)
 				if s.act == kernels.GemmActGeglu {
 					name += "geglu"

@@ -21,7 +21,8 @@ import "github.com/goki/mat32"
 //
 // A tensor beyond the 128 MiB binding limit (the VAE's 256 channels at 512×512) can be
 // normalised in pieces of whole groups: bind the x/y/gamma/beta ranges of groups
-// [g0, g1) of one batch element and pass B = 1 and C, G scaled down accordingly.
+// [g0, g1) of one batch element (and with GroupNormShift the shift's range of their
+// channels) and pass B = 1 and C, G scaled down accordingly.
 //
 // LayerNorm normalises each row of x [Rows, D] over its D elements (one thread per row,
 // two passes: mean, then Σ(x−mean)²), with gamma/beta [D].
@@ -41,7 +42,8 @@ func GroupNormThreads(m int, t Target) uint32 {
 }
 
 // NewGroupNormParams fills GroupNormParams for x [b, c, hw] with g groups on device t;
-// act is a set of GroupNormSilu and GroupNormTokens. Stride is left for the caller (see
+// act is a set of GroupNormSilu, GroupNormTokens and GroupNormShift. Stride is left for
+// the caller (see
 // GroupNormGroups).
 func NewGroupNormParams(b, c, hw, g int, eps float32, act uint32, t Target) GroupNormParams {
 	return GroupNormParams{B: uint32(b), C: uint32(c), HW: uint32(hw), G: uint32(g),
@@ -105,7 +107,8 @@ type GroupNormParams struct {
 	Stride uint32
 	// Eps is added to the variance (1e-5 UNet, 1e-6 VAE).
 	Eps float32
-	// Act is a set of GroupNormSilu and GroupNormTokens (GroupNormNoAct: neither).
+	// Act is a set of GroupNormSilu, GroupNormTokens and GroupNormShift (GroupNormNoAct:
+	// none).
 	Act uint32
 }
 

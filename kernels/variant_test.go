@@ -27,6 +27,15 @@ func TestVariantChoice(t *testing.T) {
 	require.Equal(t, "texn", kernels.GemmVariant(cpu, "", rgbOut), "3 columns: the 32×8 tiles")
 	require.Equal(t, "tex", kernels.GemmVariant(cpu, "", kernels.NewGemmParams(1, 64, 4, 320, true, true, false, kernels.GemmActGeglu, false)), "GEGLU needs column pairs")
 	require.Equal(t, "tile", kernels.GemmVariant(gpu, "", temb), "GPUs keep their tiles")
+	for _, c := range []struct {
+		m, n int
+		want string
+	}{{1920, 3, "gemm_texn"}, {6, 320, "gemm_texv"}, {1024, 320, "gemm_tex"}} {
+		spec, groups, err := kernels.WinoGemm(kernels.NewGemmParams(16, c.m, c.n, 128, false, false, false, kernels.GemmActNone, false), false)
+		require.NoError(t, err)
+		require.Equal(t, c.want, spec.Name, "stored-Winograd GEMM %dx%d", c.m, c.n)
+		require.Equal(t, kernels.QueueGrid(), groups, "the texel GEMMs take their tiles from the work queue")
+	}
 	require.Equal(t, "tile", kernels.GemmVariant(gpu, "", small))
 	require.Equal(t, "big", kernels.GemmVariant(gpu, "", geglu))
 	require.Equal(t, "tile", kernels.GemmVariant(gpu, "tile", geglu))

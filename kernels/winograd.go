@@ -698,7 +698,8 @@ func WinoGrid(m, h, w int) (tilesW, tileRows int) {
 }
 
 // WinoStep is one chunk of tile rows of a Winograd conv: the input transform, the
-// (m+2)² batched "tex" GEMMs (Gemm: V[p]·U[p]ᵀ → M[p]) and the output transform, with
+// (m+2)² batched texel GEMMs (Gemm: V[p]·U[p]ᵀ → M[p]; WinoGemm, or the tap GEMM) and
+// the output transform, with
 // their params and workgroup counts; Tiles is the chunk's T.
 type WinoStep struct {
 	In, Out             Spec

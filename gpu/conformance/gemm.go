@@ -144,8 +144,8 @@ func init() {
 	}
 }
 
-// fits reports whether variant can run s ("tex" needs GemmTexFits, "tex5" and "texn"
-// too and no GEGLU; a forced split-K, the tensor-core variants). The narrow texel
+// fits reports whether variant can run s (the texel builds need GemmTexFits, "tex5" and
+// "texn" also no GEGLU; a forced split-K, the tensor-core variants). The narrow texel
 // builds run the shapes of up to 70 rows ("texv") or 80 columns ("texn"): they are
 // picked for 8 or fewer.
 func (s gemmShape) fits(variant string) bool {

@@ -27,8 +27,8 @@ func init() {
 		{1, 128, 512, 512, 1e-6, kernels.GroupNormSilu, 3, true, 1e-5},
 		{2, 64, 5, 7, 1e-5, kernels.GroupNormTokens, 0, false, 2e-6},
 		{1, 96, 9, 9, 1e-6, kernels.GroupNormSilu | kernels.GroupNormTokens, 0, false, 2e-6},
-		// a per-channel shift (the UNet ResNets' timestep projection): channels of 35, 81
-		// and 4096 pixels, groups of 2–40 channels, both layouts
+		// a per-channel shift (the UNet ResNets' timestep projection): channels of 35, 81,
+		// 64 and 4096 pixels, groups of 2–40 channels, both layouts
 		{2, 64, 5, 7, 1e-5, kernels.GroupNormSilu | kernels.GroupNormShift, 0, false, 2e-6},
 		{1, 96, 9, 9, 1e-6, kernels.GroupNormShift | kernels.GroupNormTokens, 0, false, 2e-6},
 		{2, 1280, 8, 8, 1e-5, kernels.GroupNormSilu | kernels.GroupNormShift | kernels.GroupNormTokens, 0, false, 2e-6},
@@ -103,7 +103,7 @@ func checkGroupNorm(d *gpu.Device, b, c, hw int, eps float32, act uint32, offset
 	for i := range gamma {
 		gamma[i] += 1
 	}
-	shift := randn(33, b*c, 2) // zero-mean within a group, so it moves the variance too
+	shift := randn(33, b*c, 2) // varies within a group, so it moves the variance too (a group-constant shift would cancel)
 	p := kernels.NewGroupNormParams(b, c, hw, g, eps, act, t)
 	_, _, partN, statN := kernels.GroupNormGroups(p)
 	var ts []*gpu.Tensor

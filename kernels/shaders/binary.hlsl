@@ -6,7 +6,7 @@
 [[vk::binding(1, 0)]] RWStructuredBuffer<float> EbB;
 [[vk::binding(2, 0)]] RWStructuredBuffer<float> EbC;
 
-// BinaryParams are the push constants of the binary kernels (Add, Mul).
+// BinaryParams are the push constants of the binary kernel (Mul).
 struct BinaryParams {
 	// N is the number of elements of A and C.
 	uint N;
@@ -16,11 +16,6 @@ struct BinaryParams {
 	uint Div;
 	uint Mod;
 };
-
-// AddAt sets C[i] = A[i] + B[(i/Div)%Mod].
-void AddAt(inout BinaryParams p, uint i) {
-	EbC[i] = EbA[i] + EbB[(i/p.Div)%p.Mod];
-}
 
 // MulAt sets C[i] = A[i] · B[(i/Div)%Mod].
 void MulAt(inout BinaryParams p, uint i) {

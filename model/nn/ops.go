@@ -42,17 +42,6 @@ func (n *Net) Silu(x Tensor) Tensor { return n.elementwise(kernels.Silu, x, 0) }
 // Scale returns alpha·x.
 func (n *Net) Scale(x Tensor, alpha float32) Tensor { return n.elementwise(kernels.Scale, x, alpha) }
 
-// Add returns a + b (same shapes).
-func (n *Net) Add(a, b Tensor) Tensor {
-	if !n.same("add", a, b) {
-		return Tensor{}
-	}
-	y := n.Act(a.Shape...)
-	g, stride := kernels.Groups1D(a.Numel())
-	n.dispatch(kernels.Add, gpu.Params(kernels.BinaryParams{N: uint32(a.Numel()), Stride: stride, Div: 1, Mod: uint32(a.Numel())}), [3]uint32{g, 1, 1}, a, b, y)
-	return y
-}
-
 // Concat joins a [B, C1, H, W] and b [B, C2, H, W] along channels.
 func (n *Net) Concat(a, b Tensor) Tensor {
 	if n.err != nil {
