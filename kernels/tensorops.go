@@ -146,7 +146,8 @@ func Upsample2xTokensAt(p *UpsampleParams, px uint32) {
 void main(uint3 id : SV_DispatchThreadID) {
 	UpsampleParams p = P;
 	if (p.Tokens != 0) {
-		for (uint px = id.x; px < p.N / p.C; px += p.Stride) {
+		uint pixels = p.N / p.C;
+		for (uint px = id.x; px < pixels; px += p.Stride) {
 			Upsample2xTokensAt(p, px);
 		}
 		return;
@@ -171,9 +172,10 @@ func Upsample2xCPU(p UpsampleParams, x, y []float32) {
 		for px := uint32(0); px < p.N/p.C; px++ {
 			Upsample2xTokensAt(&p, px)
 		}
-	}
-	for i := uint32(0); i < p.N && p.Tokens == 0; i++ {
-		Upsample2xAt(&p, i)
+	} else {
+		for i := uint32(0); i < p.N; i++ {
+			Upsample2xAt(&p, i)
+		}
 	}
 	UpX, UpY = nil, nil
 }

@@ -8,7 +8,8 @@
 void main(uint3 id : SV_DispatchThreadID) {
 	UpsampleParams p = P;
 	if (p.Tokens != 0) {
-		for (uint px = id.x; px < p.N / p.C; px += p.Stride) {
+		uint pixels = p.N / p.C;
+		for (uint px = id.x; px < pixels; px += p.Stride) {
 			Upsample2xTokensAt(p, px);
 		}
 		return;

@@ -250,12 +250,14 @@ func (n *Net) Linear(x Tensor, l Linear, ep Epilogue, res Tensor) Tensor {
 // or with tokens channels-last [B, 2H·2W, C].
 func (n *Net) upsample2x(x Tensor, tokens bool) Tensor {
 	b, c, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
-	y := n.Act(b, c, 2*h, 2*w)
-	p := kernels.UpsampleParams{N: uint32(y.Numel()), H: uint32(h), W: uint32(w), C: uint32(c)}
-	items := y.Numel()
+	p := kernels.UpsampleParams{N: uint32(4 * b * c * h * w), H: uint32(h), W: uint32(w), C: uint32(c)}
+	var y Tensor
+	items := int(p.N)
 	if tokens {
 		y = n.Act(b, 4*h*w, c)
 		p.Tokens, items = 1, b*4*h*w // a thread per pixel
+	} else {
+		y = n.Act(b, c, 2*h, 2*w)
 	}
 	g, stride := kernels.Groups1D(items)
 	p.Stride = stride
