@@ -68,7 +68,7 @@ func init() {
 		}
 		if p := kernels.NewAttentionParams(s.b, s.tq, s.tk, s.h, s.d, s.causal); kernels.FlashTexFits(p) {
 			spec, _ := kernels.FlashTex(p)
-			register(Case{Kernel: spec.Name, Shape: s.String(), Slow: s.slow, Run: func(d *gpu.Device) (Comparison, error) {
+			register(Case{Kernel: spec.Name, Shape: s.String(), Slow: s.slow, CPUOnly: true, Run: func(d *gpu.Device) (Comparison, error) {
 				return checkFlashTex(d, s)
 			}})
 		}

@@ -26,6 +26,11 @@ type Case struct {
 	Run func(d *gpu.Device) (Comparison, error)
 	// Skip, if set, names what a device lacks for this case ("" = runnable).
 	Skip func(in gpu.Info) string
+	// CPUOnly marks a kernel built for CPU devices alone (the texel kernels, and the
+	// convs run on them), which GPUs never pick: GPUs skip it unless Options.CPUKernels
+	// is set, since their compilers can take minutes over one (flash_tex_d160: 197 s
+	// on an H100).
+	CPUOnly bool
 }
 
 // Comparison is how far a device result is from the references.
@@ -50,7 +55,7 @@ type Result struct {
 	Comparison
 	Err      error
 	Duration time.Duration
-	// Skipped names what the device lacks, for a case not run (it counts as passed).
+	// Skipped says why a case was not run (it counts as passed).
 	Skipped string
 }
 
@@ -76,19 +81,41 @@ func Cases(filter string, quick bool) []Case {
 	return out
 }
 
-// Run runs cases on d, calling progress (if not nil) after each.
-func Run(d *gpu.Device, cases []Case, progress func(Result)) []Result {
+// Options tune Run.
+type Options struct {
+	// Progress, if set, is called after each case.
+	Progress func(Result)
+	// CPUKernels runs the CPUOnly cases on GPUs too.
+	CPUKernels bool
+}
+
+// cpuOnlySkip is the Skipped of a CPUOnly case on a GPU.
+const cpuOnlySkip = "a kernel for CPU devices (--cpu-kernels runs it here)"
+
+// skipReason says why c is not run on a device described by in ("" = run it).
+func skipReason(c Case, in gpu.Info, o Options) string {
+	if c.Skip != nil {
+		if lacks := c.Skip(in); lacks != "" {
+			return "the device lacks " + lacks
+		}
+	}
+	if c.CPUOnly && in.Type != gpu.CPU && !o.CPUKernels {
+		return cpuOnlySkip
+	}
+	return ""
+}
+
+// Run runs cases on d.
+func Run(d *gpu.Device, cases []Case, o Options) []Result {
 	var rs []Result
 	for _, c := range cases {
-		if c.Skip != nil {
-			if why := c.Skip(d.Info); why != "" {
-				r := Result{Case: c, Comparison: Comparison{Pass: true}, Skipped: why}
-				rs = append(rs, r)
-				if progress != nil {
-					progress(r)
-				}
-				continue
+		if why := skipReason(c, d.Info, o); why != "" {
+			r := Result{Case: c, Comparison: Comparison{Pass: true}, Skipped: why}
+			rs = append(rs, r)
+			if o.Progress != nil {
+				o.Progress(r)
 			}
+			continue
 		}
 		start := time.Now()
 		cmp, err := c.Run(d)
@@ -97,8 +124,8 @@ func Run(d *gpu.Device, cases []Case, progress func(Result)) []Result {
 			r.Pass = false
 		}
 		rs = append(rs, r)
-		if progress != nil {
-			progress(r)
+		if o.Progress != nil {
+			o.Progress(r)
 		}
 	}
 	return rs
@@ -151,23 +178,33 @@ func compare(got, cpu []float32, want []float64, atol, rtol float64, truthOnly b
 	return c
 }
 
-// Table formats results as an aligned text table.
+// Table formats results as an aligned text table: TableHeader, then a TableRow each.
 func Table(rs []Result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-26s %-22s %10s %10s %10s %10s  %s\n", "kernel", "shape", "abs(cpu)", "abs(f64)", "rel(f64)", "tol", "result")
+	b.WriteString(TableHeader())
 	for _, r := range rs {
-		status := "pass"
-		switch {
-		case r.Skipped != "":
-			status = "skipped: the device lacks " + r.Skipped
-		case r.Err != nil:
-			status = "ERROR: " + r.Err.Error()
-		case !r.Pass:
-			status = fmt.Sprintf("FAIL: worst element %d: got %.7g, want %.7g", r.Worst, r.WorstGot, r.WorstWant)
-		}
-		fmt.Fprintf(&b, "%-26s %-22s %10.2e %10.2e %10.2e %10.1e  %s\n", r.Kernel, r.Shape, r.MaxAbsCPU, r.MaxAbs64, r.MaxRel64, r.Atol, status)
+		b.WriteString(TableRow(r))
 	}
 	return b.String()
+}
+
+// TableHeader is the header line of Table.
+func TableHeader() string {
+	return fmt.Sprintf("%-26s %-22s %10s %10s %10s %10s  %s\n", "kernel", "shape", "abs(cpu)", "abs(f64)", "rel(f64)", "tol", "result")
+}
+
+// TableRow is the line of Table for one result.
+func TableRow(r Result) string {
+	status := "pass"
+	switch {
+	case r.Skipped != "":
+		status = "skipped: " + r.Skipped
+	case r.Err != nil:
+		status = "ERROR: " + r.Err.Error()
+	case !r.Pass:
+		status = fmt.Sprintf("FAIL: worst element %d: got %.7g, want %.7g", r.Worst, r.WorstGot, r.WorstWant)
+	}
+	return fmt.Sprintf("%-26s %-22s %10.2e %10.2e %10.2e %10.1e  %s\n", r.Kernel, r.Shape, r.MaxAbsCPU, r.MaxAbs64, r.MaxRel64, r.Atol, status)
 }
 
 // Failed counts results that did not pass.
@@ -181,7 +218,7 @@ func Failed(rs []Result) int {
 	return n
 }
 
-// Skipped counts results not run for a feature the device lacks.
+// Skipped counts results not run (a feature the device lacks, or a CPU-only kernel).
 func Skipped(rs []Result) int {
 	n := 0
 	for _, r := range rs {

@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 func TestConformance(t *testing.T) {
 	cases := Cases(os.Getenv("SDGO_CHECK_FILTER"), os.Getenv("SDGO_CHECK_FULL") == "")
 	require.NotEmpty(t, cases)
-	rs := Run(dev, cases, nil)
+	rs := Run(dev, cases, Options{})
 	t.Logf("device: %s\n%s", dev.Info.Name, Table(rs))
 	for _, r := range rs {
 		require.NoError(t, r.Err, "%s %s", r.Kernel, r.Shape)
@@ -81,11 +81,44 @@ func TestSkippedCase(t *testing.T) {
 	ran := false
 	c := Case{Kernel: "k", Shape: "s", Skip: func(gpu.Info) string { return "a feature" },
 		Run: func(*gpu.Device) (Comparison, error) { ran = true; return Comparison{}, nil }}
-	rs := Run(dev, []Case{c}, nil)
+	rs := Run(dev, []Case{c}, Options{})
 	require.Len(t, rs, 1)
 	require.False(t, ran)
-	require.Equal(t, "a feature", rs[0].Skipped)
+	require.Equal(t, "the device lacks a feature", rs[0].Skipped)
 	require.Zero(t, Failed(rs))
 	require.Equal(t, 1, Skipped(rs))
 	require.Contains(t, Table(rs), "skipped: the device lacks a feature")
+}
+
+// TestCPUOnlySkip checks that kernels built for CPU devices run there, are skipped on
+// GPUs (a reason given) unless Options.CPUKernels asks for them, and that a missing
+// feature still skips a case whatever the options.
+func TestCPUOnlySkip(t *testing.T) {
+	c := Case{Kernel: "k", CPUOnly: true}
+	require.Empty(t, skipReason(c, gpu.Info{Type: gpu.CPU}, Options{}))
+	require.Equal(t, cpuOnlySkip, skipReason(c, gpu.Info{Type: gpu.Discrete}, Options{}))
+	require.Empty(t, skipReason(c, gpu.Info{Type: gpu.Discrete}, Options{CPUKernels: true}))
+	c.Skip = func(gpu.Info) string { return "a feature" }
+	require.Equal(t, "the device lacks a feature", skipReason(c, gpu.Info{Type: gpu.Discrete}, Options{CPUKernels: true}))
+	require.Empty(t, skipReason(Case{Kernel: "k"}, gpu.Info{Type: gpu.Discrete}, Options{}))
+}
+
+// TestCPUOnlyCases checks which registered kernels are marked CPU-only: every texel
+// kernel and Winograd conv, and none of the kernels GPUs run.
+func TestCPUOnlyCases(t *testing.T) {
+	cpu := map[string]bool{}
+	for _, c := range Cases("", true) {
+		if prev, ok := cpu[c.Kernel]; ok {
+			require.Equal(t, prev, c.CPUOnly, c.Kernel)
+		}
+		cpu[c.Kernel] = c.CPUOnly
+	}
+	for _, k := range []string{"gemm_tex", "gemm_tex_f16", "gemm_texv", "gemm_texn_f16", "conv_tex", "flash_tex_d40", "softmax_tex", "wino_in_tex", "wino4_out_tex", "wino", "winotap_f16"} {
+		require.True(t, cpu[k], k)
+	}
+	for _, k := range []string{"gemm_tile", "gemm_cm", "conv_big_f16", "conv_reg", "flash_attention_d40_wide", "flash_cm_d40", "softmax", "wino_in", "layernorm_rows"} {
+		v, ok := cpu[k]
+		require.True(t, ok, k)
+		require.False(t, v, k)
+	}
 }

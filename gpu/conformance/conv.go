@@ -155,6 +155,7 @@ func init() {
 	for _, v := range append(kernels.ConvVariants(), "wino", "wino4", "winotap", "winotap4") {
 		for _, f16 := range []bool{false, true} {
 			name := v
+			cpuOnly := winograd(v) // Winograd runs on the texel GEMMs
 			if winoTaps(v) && !f16 {
 				continue // the tap GEMMs read fp16 weights only
 			}
@@ -163,6 +164,7 @@ func init() {
 				if err != nil {
 					continue // a tensor-core variant with fp32 weights
 				}
+				cpuOnly = spec.Texels != 0
 				name = spec.Name
 			} else if f16 {
 				if v == "wino4" {
@@ -178,7 +180,7 @@ func init() {
 				if !s.fits(v) {
 					continue
 				}
-				register(Case{Kernel: name, Shape: s.String(), Skip: skip, Run: func(d *gpu.Device) (Comparison, error) {
+				register(Case{Kernel: name, Shape: s.String(), Skip: skip, CPUOnly: cpuOnly, Run: func(d *gpu.Device) (Comparison, error) {
 					return checkConv(d, v, f16, s, false)
 				}})
 			}
@@ -186,7 +188,7 @@ func init() {
 				if !s.fits(v) {
 					continue
 				}
-				register(Case{Kernel: name, Shape: s.String(), Slow: true, Skip: skip, Run: func(d *gpu.Device) (Comparison, error) {
+				register(Case{Kernel: name, Shape: s.String(), Slow: true, Skip: skip, CPUOnly: cpuOnly, Run: func(d *gpu.Device) (Comparison, error) {
 					return checkConv(d, v, f16, s, true)
 				}})
 			}

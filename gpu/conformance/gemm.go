@@ -123,7 +123,7 @@ func init() {
 				if !s.fits(v) {
 					continue
 				}
-				register(Case{Kernel: spec.Name, Shape: s.String(), Skip: skip, Run: func(d *gpu.Device) (Comparison, error) {
+				register(Case{Kernel: spec.Name, Shape: s.String(), Skip: skip, CPUOnly: spec.Texels != 0, Run: func(d *gpu.Device) (Comparison, error) {
 					return checkGemm(d, v, f16, s, false)
 				}})
 			}
@@ -131,7 +131,7 @@ func init() {
 				if !s.fits(v) {
 					continue
 				}
-				register(Case{Kernel: spec.Name, Shape: s.String(), Slow: true, Skip: skip, Run: func(d *gpu.Device) (Comparison, error) {
+				register(Case{Kernel: spec.Name, Shape: s.String(), Slow: true, Skip: skip, CPUOnly: spec.Texels != 0, Run: func(d *gpu.Device) (Comparison, error) {
 					return checkGemm(d, v, f16, s, true)
 				}})
 			}

@@ -59,7 +59,7 @@ func init() {
 			if spec.Texels != 0 && !kernels.SoftmaxTexFits(kernels.SoftmaxParams{Cols: uint32(cols)}) {
 				continue
 			}
-			register(Case{Kernel: spec.Name, Shape: fmt.Sprintf("%dx%d", rows, cols), Slow: rows*cols > 1<<20, Run: func(d *gpu.Device) (Comparison, error) {
+			register(Case{Kernel: spec.Name, Shape: fmt.Sprintf("%dx%d", rows, cols), Slow: rows*cols > 1<<20, CPUOnly: spec.Texels != 0, Run: func(d *gpu.Device) (Comparison, error) {
 				return checkSoftmax(d, spec, rows, cols)
 			}})
 		}

@@ -132,7 +132,7 @@ func init() {
 			TileRow0: uint32(s.r0), TileRows: uint32(s.rows), Flags: s.flags}
 		t := int(kernels.WinoTiles(&p))
 		for _, in := range []kernels.Spec{kernels.WinoIn, kernels.WinoInTex} {
-			register(Case{Kernel: in.Name, Shape: name, Run: func(d *gpu.Device) (Comparison, error) {
+			register(Case{Kernel: in.Name, Shape: name, CPUOnly: in.Texels != 0, Run: func(d *gpu.Device) (Comparison, error) {
 				x := randn(70, s.n*s.h*s.w*s.c, 1)
 				want := make([]float32, 16*t*s.c)
 				kernels.WinoInCPU(p, x, want)
@@ -140,7 +140,7 @@ func init() {
 			}})
 		}
 		for _, out := range []kernels.Spec{kernels.WinoOut, kernels.WinoOutTex} {
-			register(Case{Kernel: out.Name, Shape: name, Run: func(d *gpu.Device) (Comparison, error) {
+			register(Case{Kernel: out.Name, Shape: name, CPUOnly: out.Texels != 0, Run: func(d *gpu.Device) (Comparison, error) {
 				m, bias, r := randn(71, 16*t*s.c, 1), randn(72, s.c, 1), randn(73, s.n*s.c*s.h*s.w, 1)
 				want := make([]float32, len(r))
 				kernels.WinoOutCPU(p, m, bias, r, want)
@@ -155,14 +155,14 @@ func init() {
 		p := kernels.WinoParams{N: uint32(s.n), H: uint32(s.h), W: uint32(s.w), C: uint32(s.c), TilesW: uint32((s.w + 3) / 4),
 			TileRow0: uint32(s.r0), TileRows: uint32(s.rows), Flags: s.flags}
 		t := int(kernels.WinoTiles(&p))
-		register(Case{Kernel: kernels.Wino4InTex.Name, Shape: name, Run: func(d *gpu.Device) (Comparison, error) {
+		register(Case{Kernel: kernels.Wino4InTex.Name, Shape: name, CPUOnly: true, Run: func(d *gpu.Device) (Comparison, error) {
 			x := randn(74, s.n*s.h*s.w*s.c, 1)
 			want := make([]float32, 36*t*s.c)
 			kernels.Wino4InCPU(p, x, want)
 			return checkWinoStage(d, kernels.Wino4InTex, p, [][]float32{x}, want, 3e-5)
 		}})
 		out, _, _ := kernels.WinoOutFor(4, p) // the float4-row build or, for W % 4 != 0, the pixel one
-		register(Case{Kernel: out.Name, Shape: name, Run: func(d *gpu.Device) (Comparison, error) {
+		register(Case{Kernel: out.Name, Shape: name, CPUOnly: out.Texels != 0, Run: func(d *gpu.Device) (Comparison, error) {
 			m, bias, r := randn(75, 36*t*s.c, 1), randn(76, s.c, 1), randn(77, s.n*s.c*s.h*s.w, 1)
 			want := make([]float32, len(r))
 			kernels.Wino4OutCPU(p, m, bias, r, want)
