@@ -13,7 +13,8 @@ import "github.com/goki/mat32"
 //  2. GroupNormFinal: a workgroup per (batch, group) merges the T partials with Chan's
 //     formula and writes (mean, 1/√(var+eps)) to stat [B·G·2] (biased variance, as torch).
 //  3. GroupNormApply: y = (x−mean)·rstd·gamma[c] + beta[c], optionally followed by SiLU,
-//     one thread per element (y may alias x).
+//     one thread per element (y may alias x); on CPU devices writing channels-last,
+//     GroupNormApplyTex (see GroupNormApplyFor).
 //
 // With GroupNormShift, x + v[b, c] is normalised for a per-channel shift v [B, C] (a
 // ResNet block's timestep projection): the first and last passes add it as they read x,
@@ -365,6 +366,77 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 */
 //gosl: end groupnorm_apply
 
+// The texel apply pass (GroupNormApplyTex, CPU devices, channels-last output with C and
+// HW multiples of 4): workgroup (x, y) takes the 16 pixels from x·16 of image y, lane l
+// the channel quads l, l + 64, …, and for each, four quads of pixels: it fetches 4
+// pixels of each of its 4 channels as one texel each, and stores each pixel's 4
+// channels as one float4, where the storage-buffer pass loads and stores every element
+// on its own (lavapipe runs a loop over the lanes for each load and store).
+
+//gosl: hlsl groupnorm_apply_tex
+/*
+#include "activation.hlsl"
+#include "gnparams.hlsl"
+[[vk::binding(0, 0)]] Buffer<uint4> GnXt;
+[[vk::binding(1, 0)]] Buffer<uint4> GnGammaT;
+[[vk::binding(2, 0)]] Buffer<uint4> GnBetaT;
+[[vk::binding(3, 0)]] RWStructuredBuffer<float> GnStatIn;
+[[vk::binding(4, 0)]] Buffer<uint4> GnShiftT;
+[[vk::binding(5, 0)]] RWStructuredBuffer<float4> GnY4;
+[[vk::push_constant]] cbuffer PC { GroupNormParams P; };
+// // GnNorm4 is GnNorm for 4 channels of a pixel, in its order of operations.
+float4 GnNorm4(GroupNormParams p, float4 x, float4 shift, float4 mean, float4 rstd, float4 gamma, float4 beta) {
+	float4 y = (x + shift - mean) * rstd * gamma + beta;
+	if ((p.Act & GroupNormSilu) != 0) {
+		y = y / (1 + exp(-y));
+	}
+	return y;
+}
+[numthreads(64, 1, 1)]
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+	GroupNormParams p = P;
+	uint cg = p.C / p.G;
+	uint c4n = p.C / 4;
+	uint hw4 = p.HW / 4;
+	uint b = gid.y;
+	uint t0 = gid.x * 16;
+	uint q4 = min(16, p.HW - t0) / 4;
+	for (uint c4 = lid.x; c4 < c4n; c4 += 64) {
+		uint c = 4 * c4;
+		float4 mean;
+		float4 rstd;
+		if (cg % 4 == 0) { // the quad lies in one group
+			uint bg = b * p.G + c / cg;
+			mean = GnStatIn[2 * bg];
+			rstd = GnStatIn[2 * bg + 1];
+		} else {
+			[unroll] for (uint k = 0; k < 4; k++) {
+				uint bg = b * p.G + (c + k) / cg;
+				mean[k] = GnStatIn[2 * bg];
+				rstd[k] = GnStatIn[2 * bg + 1];
+			}
+		}
+		float4 gamma = asfloat(GnGammaT[c4]);
+		float4 beta = asfloat(GnBetaT[c4]);
+		float4 shift = (p.Act & GroupNormShift) != 0 ? asfloat(GnShiftT[b * c4n + c4]) : float4(0, 0, 0, 0);
+		uint xt = (b * p.C + c) * hw4 + t0 / 4;
+		uint yi = (b * p.HW + t0) * c4n + c4;
+		for (uint q = 0; q < q4; q++) {
+			float4 x0 = asfloat(GnXt[xt + q]);
+			float4 x1 = asfloat(GnXt[xt + q + hw4]);
+			float4 x2 = asfloat(GnXt[xt + q + 2 * hw4]);
+			float4 x3 = asfloat(GnXt[xt + q + 3 * hw4]);
+			uint yq = yi + 4 * q * c4n;
+			GnY4[yq] = GnNorm4(p, float4(x0.x, x1.x, x2.x, x3.x), shift, mean, rstd, gamma, beta);
+			GnY4[yq + c4n] = GnNorm4(p, float4(x0.y, x1.y, x2.y, x3.y), shift, mean, rstd, gamma, beta);
+			GnY4[yq + 2 * c4n] = GnNorm4(p, float4(x0.z, x1.z, x2.z, x3.z), shift, mean, rstd, gamma, beta);
+			GnY4[yq + 3 * c4n] = GnNorm4(p, float4(x0.w, x1.w, x2.w, x3.w), shift, mean, rstd, gamma, beta);
+		}
+	}
+}
+*/
+//gosl: end groupnorm_apply_tex
+
 // GroupNormStats is GroupNorm's first pass: binding 0 x [B,C,HW], 1 the shift v [B,C]
 // (read; bind any tensor without GroupNormShift), 2 part [B·G·T·2] (written). Params
 // GroupNormParams with Stride of GroupNormGroups[0].
@@ -378,6 +450,20 @@ var GroupNormFinal = Spec{Name: "groupnorm_final", Reads: 1, Writes: 1, ParamsSi
 // 4 the shift v [B,C] (read; any tensor without GroupNormShift), 5 y [B,C,HW] (written;
 // may alias x unless channels-last). Grid and Stride of GroupNormGroups[2].
 var GroupNormApply = Spec{Name: "groupnorm_apply", Reads: 5, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
+
+// GroupNormApplyTex is GroupNormApply for CPU devices writing channels-last, with x,
+// gamma, beta and the shift bound as texel buffers (see GroupNormApplyFor).
+var GroupNormApplyTex = Spec{Name: "groupnorm_apply_tex", Reads: 5, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}, Texels: 1<<0 | 1<<1 | 1<<2 | 1<<4}
+
+// GroupNormApplyFor returns the apply pass for p on device t: GroupNormApplyTex on CPU
+// devices for channels-last output with C and HW multiples of 4 (its texels are 4
+// channels or 4 pixels), else GroupNormApply. Both take GroupNormGroups' grid.
+func GroupNormApplyFor(p GroupNormParams, t Target) Spec {
+	if t.CPU && (p.Act&GroupNormTokens) != 0 && p.C%4 == 0 && p.HW%4 == 0 {
+		return GroupNormApplyTex
+	}
+	return GroupNormApply
+}
 
 // GroupNormCPU is the CPU reference of the three GroupNorm passes (p.Stride ignored;
 // shift is read with GroupNormShift only).

@@ -23,6 +23,11 @@ func TestVariantChoice(t *testing.T) {
 	require.Equal(t, "tex5", kernels.GemmVariant(cpu, "", pv), "40 columns: the 32×40 tiles")
 	temb := kernels.NewGemmParams(1, 2, 1280, 1280, true, true, false, kernels.GemmActNone, false)
 	require.Equal(t, "texv", kernels.GemmVariant(cpu, "", temb), "2 rows: the 8×32 tiles")
+	tok := kernels.GroupNormSilu | kernels.GroupNormTokens
+	require.Equal(t, "groupnorm_apply_tex", kernels.GroupNormApplyFor(kernels.NewGroupNormParams(1, 128, 4096, 32, 1e-6, tok, cpu), cpu).Name)
+	require.Equal(t, "groupnorm_apply", kernels.GroupNormApplyFor(kernels.NewGroupNormParams(1, 128, 4096, 32, 1e-6, tok, gpu), gpu).Name, "GPUs")
+	require.Equal(t, "groupnorm_apply", kernels.GroupNormApplyFor(kernels.NewGroupNormParams(1, 128, 4096, 32, 1e-6, kernels.GroupNormSilu, cpu), cpu).Name, "NCHW output")
+	require.Equal(t, "groupnorm_apply", kernels.GroupNormApplyFor(kernels.NewGroupNormParams(1, 96, 81, 32, 1e-6, tok, cpu), cpu).Name, "81 pixels: no whole texels")
 	rgbOut := kernels.NewGemmParams(16, 1920, 3, 128, false, false, false, kernels.GemmActNone, false)
 	require.Equal(t, "texn", kernels.GemmVariant(cpu, "", rgbOut), "3 columns: the 32×8 tiles")
 	require.Equal(t, "tex", kernels.GemmVariant(cpu, "", kernels.NewGemmParams(1, 64, 4, 320, true, true, false, kernels.GemmActGeglu, false)), "GEGLU needs column pairs")

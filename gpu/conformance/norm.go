@@ -33,6 +33,12 @@ func init() {
 		{1, 96, 9, 9, 1e-6, kernels.GroupNormShift | kernels.GroupNormTokens, 0, false, 2e-6},
 		{2, 1280, 8, 8, 1e-5, kernels.GroupNormSilu | kernels.GroupNormShift | kernels.GroupNormTokens, 0, false, 2e-6},
 		{2, 320, 64, 64, 1e-5, kernels.GroupNormSilu | kernels.GroupNormShift | kernels.GroupNormTokens, 0, true, 3e-6},
+		// channels-last with C and HW multiples of 4 (the texel apply pass on CPU
+		// devices): groups of 4 channels (the VAE's), of 10 and 2 (channel quads across
+		// groups), a last workgroup of 1 and 3 pixel quads
+		{1, 128, 12, 12, 1e-6, kernels.GroupNormSilu | kernels.GroupNormTokens, 0, false, 2e-6},
+		{2, 320, 6, 10, 1e-5, kernels.GroupNormSilu | kernels.GroupNormShift | kernels.GroupNormTokens, 0, false, 2e-6},
+		{1, 64, 5, 4, 1e-5, kernels.GroupNormTokens, 0, false, 2e-6},
 	} {
 		name := "groupnorm"
 		if s.act&kernels.GroupNormSilu != 0 {
@@ -49,9 +55,14 @@ func init() {
 			shape += fmt.Sprintf(" +%g", s.offset)
 		}
 		// Both partitionings of the statistics (GroupNormThreads) on every device.
+		// The CPU partitioning's cases that take the texel apply pass are CPU-only.
 		for _, t := range []kernels.Target{{CPU: true}, {}} {
 			per := fmt.Sprintf(" T=%d", kernels.GroupNormThreads(s.c/32*s.h*s.w, t))
-			register(Case{Kernel: name, Shape: shape + per, Slow: s.slow, Run: func(d *gpu.Device) (Comparison, error) {
+			tex := kernels.GroupNormApplyFor(kernels.NewGroupNormParams(s.b, s.c, s.h*s.w, 32, s.eps, s.act, t), t).Texels != 0
+			if tex {
+				per += " texel apply"
+			}
+			register(Case{Kernel: name, Shape: shape + per, Slow: s.slow, CPUOnly: tex, Run: func(d *gpu.Device) (Comparison, error) {
 				return checkGroupNorm(d, s.b, s.c, s.h*s.w, s.eps, s.act, s.offset, s.atol, t)
 			}})
 		}
@@ -68,13 +79,13 @@ func init() {
 	}
 }
 
-// groupNormDispatches returns GroupNorm's three dispatches for x [B,C,HW] (+ shift
-// [B,C] with GroupNormShift) → y with scratch tensors part and stat of the sizes
-// GroupNormGroups reports.
-func groupNormDispatches(d *gpu.Device, p kernels.GroupNormParams, x, shift, gamma, beta, part, stat, y *gpu.Tensor) ([]gpu.Dispatch, error) {
+// groupNormDispatches returns GroupNorm's three dispatches on device t for x [B,C,HW]
+// (+ shift [B,C] with GroupNormShift) → y with scratch tensors part and stat of the
+// sizes GroupNormGroups reports.
+func groupNormDispatches(d *gpu.Device, p kernels.GroupNormParams, t kernels.Target, x, shift, gamma, beta, part, stat, y *gpu.Tensor) ([]gpu.Dispatch, error) {
 	groups, strides, _, _ := kernels.GroupNormGroups(p)
 	var ks [3]*gpu.Kernel
-	for i, s := range []kernels.Spec{kernels.GroupNormStats, kernels.GroupNormFinal, kernels.GroupNormApply} {
+	for i, s := range []kernels.Spec{kernels.GroupNormStats, kernels.GroupNormFinal, kernels.GroupNormApplyFor(p, t)} {
 		k, err := d.Kernel(s)
 		if err != nil {
 			return nil, err
@@ -121,7 +132,7 @@ func checkGroupNorm(d *gpu.Device, b, c, hw int, eps float32, act uint32, offset
 		ts = append(ts, t)
 		tt[i] = t
 	}
-	ds, err := groupNormDispatches(d, p, tt[0], tt[1], tt[2], tt[3], tt[4], tt[5], tt[6])
+	ds, err := groupNormDispatches(d, p, t, tt[0], tt[1], tt[2], tt[3], tt[4], tt[5], tt[6])
 	if err != nil {
 		return Comparison{}, err
 	}

@@ -168,7 +168,7 @@ func (n *Net) groupNorm(x, shift Tensor, nrm Norm, groups int, eps float32, act 
 	}{
 		{kernels.GroupNormStats, []Tensor{x, shift, part}},
 		{kernels.GroupNormFinal, []Tensor{part, stat}},
-		{kernels.GroupNormApply, []Tensor{x, nrm.G, nrm.B, stat, shift, y}},
+		{kernels.GroupNormApplyFor(p, n.target()), []Tensor{x, nrm.G, nrm.B, stat, shift, y}},
 	} {
 		p.Stride = strides[i]
 		n.dispatch(step.spec, gpu.Params(p), grid[i], step.ts...)
