@@ -388,6 +388,62 @@ void main(uint3 id : SV_DispatchThreadID) {
 */
 //gosl: end tokens_to_nchw
 
+// The texel transposes (CPU devices, C and HW multiples of 4): each invocation moves a
+// 4×4 block, fetching 4 input rows' 16 bytes as one texel each and storing 4 output
+// rows' as one float4 each (the residual fetched as texels too), where the
+// storage-buffer transposes load and store every element on its own. Workgroup
+// (x, y, z) takes the blocks x·64 + lane along the output rows' other axis, y (stepping
+// by Stride) along them, of image z.
+
+//gosl: hlsl nchw_to_tokens_tex
+/*
+#include "tpfam.hlsl"
+// // sdgo:variant tokens_to_nchw_tex -DTP_TO_NCHW=1
+[[vk::push_constant]] cbuffer PC { TransposeParams P; };
+[[vk::binding(0, 0)]] Buffer<uint4> TpXt;
+[[vk::binding(1, 0)]] Buffer<uint4> TpRt;
+[[vk::binding(2, 0)]] RWStructuredBuffer<float4> TpY4;
+[numthreads(64, 1, 1)]
+void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
+	TransposeParams p = P;
+#ifdef TP_TO_NCHW
+	uint r4n = p.HW / 4; // x [B, r, s] → y [B, s, r]
+	uint s4n = p.C / 4;
+#else
+	uint r4n = p.C / 4;
+	uint s4n = p.HW / 4;
+#endif
+	uint s4 = gid.x * 64 + lid.x;
+	if (s4 >= s4n) {
+		return;
+	}
+	uint b = gid.z;
+	for (uint r4 = gid.y; r4 < r4n; r4 += p.Stride) {
+		uint xt = (b * r4n + r4) * 4 * s4n + s4;
+		float4 x0 = asfloat(TpXt[xt]);
+		float4 x1 = asfloat(TpXt[xt + s4n]);
+		float4 x2 = asfloat(TpXt[xt + 2 * s4n]);
+		float4 x3 = asfloat(TpXt[xt + 3 * s4n]);
+		uint yt = (b * s4n + s4) * 4 * r4n + r4;
+		float4 y0 = float4(x0.x, x1.x, x2.x, x3.x);
+		float4 y1 = float4(x0.y, x1.y, x2.y, x3.y);
+		float4 y2 = float4(x0.z, x1.z, x2.z, x3.z);
+		float4 y3 = float4(x0.w, x1.w, x2.w, x3.w);
+		if (p.Residual != 0) {
+			y0 += asfloat(TpRt[yt]);
+			y1 += asfloat(TpRt[yt + r4n]);
+			y2 += asfloat(TpRt[yt + 2 * r4n]);
+			y3 += asfloat(TpRt[yt + 3 * r4n]);
+		}
+		TpY4[yt] = y0;
+		TpY4[yt + r4n] = y1;
+		TpY4[yt + 2 * r4n] = y2;
+		TpY4[yt + 3 * r4n] = y3;
+	}
+}
+*/
+//gosl: end nchw_to_tokens_tex
+
 // NCHWToTokens transposes x [B, C, HW] to y [B, HW, C] (TransposeParams and grid from
 // NewTransposeParams): binding 0 x, 1 the residual r [B, HW, C] (read; any tensor
 // unless p.Residual), 2 y (written).
@@ -425,6 +481,35 @@ func NewTransposeParams(b, c, hw int, toTokens bool) (TransposeParams, [3]uint32
 	g, stride := Groups1D(int(TpChunks(&p, toTokens)))
 	p.Stride = stride
 	return p, [3]uint32{g, 1, 1}
+}
+
+// NCHWToTokensTex and TokensToNCHWTex are the transposes' texel builds for CPU devices,
+// with NCHWToTokens' and TokensToNCHW's bindings (x and the residual bound as texel
+// buffers); see TransposeFor.
+var (
+	NCHWToTokensTex = Spec{Name: "nchw_to_tokens_tex", Reads: 2, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}, Texels: 1<<0 | 1<<1}
+	TokensToNCHWTex = Spec{Name: "tokens_to_nchw_tex", Reads: 2, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}, Texels: 1<<0 | 1<<1}
+)
+
+// TransposeFor returns the transpose of x [b, c, hw] to tokens (toTokens) or of tokens
+// to NCHW on device t, its params (Residual unset) and grid: the texel build on CPU
+// devices where c and hw are multiples of 4, else NCHWToTokens or TokensToNCHW.
+func TransposeFor(b, c, hw int, toTokens bool, t Target) (Spec, TransposeParams, [3]uint32) {
+	if !t.CPU || c%4 != 0 || hw%4 != 0 {
+		p, grid := NewTransposeParams(b, c, hw, toTokens)
+		if toTokens {
+			return NCHWToTokens, p, grid
+		}
+		return TokensToNCHW, p, grid
+	}
+	p := TransposeParams{N: uint32(b * c * hw), C: uint32(c), HW: uint32(hw)}
+	r4n, s4n, spec := c/4, hw/4, NCHWToTokensTex
+	if !toTokens {
+		r4n, s4n, spec = hw/4, c/4, TokensToNCHWTex
+	}
+	gy := min(r4n, maxGroups1D)
+	p.Stride = uint32(gy)
+	return spec, p, [3]uint32{uint32((s4n + Local1D - 1) / Local1D), uint32(gy), uint32(b)}
 }
 
 // ---- softmax over the last dim ----

@@ -38,18 +38,27 @@ func init() {
 			return checkTimestep(d, s.ts, s.dim)
 		}})
 	}
-	for _, s := range [][3]int{{1, 1, 1}, {2, 3, 35}, {2, 37, 18}, {2, 320, 4096}, {1, 512, 64 * 64}} {
+	// Ragged shapes, and C and HW multiples of 4 (the texel builds on CPU devices): one
+	// and several workgroups along a row, and 16385 rows of texels, past the grid's
+	// 16384 (the workgroups step through them).
+	for _, s := range [][3]int{{1, 1, 1}, {2, 3, 35}, {2, 37, 18}, {2, 8, 12}, {1, 12, 280}, {1, 4, 4 * 16385}, {2, 320, 4096}, {1, 512, 64 * 64}} {
 		b, c, hw := s[0], s[1], s[2]
 		slow := b*c*hw > 1<<20
 		for _, dir := range []string{"nchw_to_tokens", "tokens_to_nchw"} {
 			for _, res := range []bool{false, true} {
-				shape := fmt.Sprintf("%dx%dx%d", b, c, hw)
-				if res {
-					shape += "+r"
+				for _, t := range []kernels.Target{{CPU: true}, {}} {
+					spec, _, _ := kernels.TransposeFor(b, c, hw, dir == "nchw_to_tokens", t)
+					if spec.Texels == 0 && t.CPU {
+						continue // the storage-buffer build: the GPU case below runs it
+					}
+					shape := fmt.Sprintf("%dx%dx%d", b, c, hw)
+					if res {
+						shape += "+r"
+					}
+					register(Case{Kernel: spec.Name, Shape: shape, Slow: slow, CPUOnly: spec.Texels != 0, Run: func(d *gpu.Device) (Comparison, error) {
+						return checkTranspose(d, dir, b, c, hw, res, t)
+					}})
 				}
-				register(Case{Kernel: dir, Shape: shape, Slow: slow, Run: func(d *gpu.Device) (Comparison, error) {
-					return checkTranspose(d, dir, b, c, hw, res)
-				}})
 			}
 		}
 	}
@@ -183,16 +192,16 @@ func checkTimestep(d *gpu.Device, ts []float32, dim int) (Comparison, error) {
 	return Compare(got, cpu, want, 2e-4, 0), nil
 }
 
-func checkTranspose(d *gpu.Device, dir string, b, c, hw int, res bool) (Comparison, error) {
+func checkTranspose(d *gpu.Device, dir string, b, c, hw int, res bool, t kernels.Target) (Comparison, error) {
 	n := b * c * hw
 	x, r := randn(53, n, 1), randn(55, n, 1)
-	p, grid := kernels.NewTransposeParams(b, c, hw, dir == "nchw_to_tokens")
+	spec, p, grid := kernels.TransposeFor(b, c, hw, dir == "nchw_to_tokens", t)
 	if res {
 		p.Residual = 1
 	}
-	spec, cpuf := kernels.NCHWToTokens, kernels.NCHWToTokensCPU
+	cpuf := kernels.NCHWToTokensCPU
 	if dir == "tokens_to_nchw" {
-		spec, cpuf = kernels.TokensToNCHW, kernels.TokensToNCHWCPU
+		cpuf = kernels.TokensToNCHWCPU
 	}
 	outs, err := runKernel(d, spec, gpu.Params(p), grid, [][]float32{x, r}, [][]float32{make([]float32, n)})
 	if err != nil {

@@ -85,8 +85,8 @@ func (n *Net) ToTokens(x Tensor) Tensor {
 	}
 	b, c, hw := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
 	y := n.Act(b, hw, c)
-	p, grid := kernels.NewTransposeParams(b, c, hw, true)
-	n.dispatch(kernels.NCHWToTokens, gpu.Params(p), grid, x, x, y)
+	spec, p, grid := kernels.TransposeFor(b, c, hw, true, n.target())
+	n.dispatch(spec, gpu.Params(p), grid, x, x, y)
 	return y
 }
 
@@ -97,7 +97,7 @@ func (n *Net) ToNCHW(x Tensor, h, w int, res Tensor) Tensor {
 	}
 	b, c := x.Shape[0], x.Shape[2]
 	y := n.Act(b, c, h, w)
-	p, grid := kernels.NewTransposeParams(b, c, h*w, false)
+	spec, p, grid := kernels.TransposeFor(b, c, h*w, false, n.target())
 	if !res.Valid() {
 		res = x // bound, not read
 	} else if !n.same("tokens to NCHW residual", res, y) {
@@ -105,7 +105,7 @@ func (n *Net) ToNCHW(x Tensor, h, w int, res Tensor) Tensor {
 	} else {
 		p.Residual = 1
 	}
-	n.dispatch(kernels.TokensToNCHW, gpu.Params(p), grid, x, res, y)
+	n.dispatch(spec, gpu.Params(p), grid, x, res, y)
 	return y
 }
 
