@@ -26,7 +26,8 @@ import "github.com/goki/mat32"
 // channels) and pass B = 1 and C, G scaled down accordingly.
 //
 // LayerNorm normalises each row of x [Rows, D] over its D elements (one thread per row,
-// two passes: mean, then Σ(x−mean)²), with gamma/beta [D].
+// two passes: mean, then Σ(x−mean)²), with gamma/beta [D]; LayerNormFor picks its
+// builds (a texel one on CPU devices, a workgroup per row on GPUs).
 
 // GroupNormThreads returns T, the partial-statistics threads per (batch, group), for
 // groups of m elements on device t: on GPUs about 32 elements per thread, at most 4096
@@ -500,14 +501,7 @@ func GroupNormCPU(p GroupNormParams, x, shift, gamma, beta, y []float32) {
 	GnX, GnShift, GnPart, GnPartIn, GnStat = nil, nil, nil, nil, nil
 }
 
-//gosl: hlsl lnfam
-// [[vk::binding(0, 0)]] RWStructuredBuffer<float> LnX;
-// [[vk::binding(1, 0)]] RWStructuredBuffer<float> LnGamma;
-// [[vk::binding(2, 0)]] RWStructuredBuffer<float> LnBeta;
-// [[vk::binding(3, 0)]] RWStructuredBuffer<float> LnY;
-//gosl: end lnfam
-
-//gosl: start lnfam
+//gosl: start lnparams
 
 // LayerNormParams are the push constants of LayerNorm.
 type LayerNormParams struct {
@@ -519,6 +513,18 @@ type LayerNormParams struct {
 	// Eps is added to the variance (1e-5 in CLIP and the UNet).
 	Eps float32
 }
+
+//gosl: end lnparams
+
+//gosl: hlsl lnfam
+// #include "lnparams.hlsl"
+// [[vk::binding(0, 0)]] RWStructuredBuffer<float> LnX;
+// [[vk::binding(1, 0)]] RWStructuredBuffer<float> LnGamma;
+// [[vk::binding(2, 0)]] RWStructuredBuffer<float> LnBeta;
+// [[vk::binding(3, 0)]] RWStructuredBuffer<float> LnY;
+//gosl: end lnfam
+
+//gosl: start lnfam
 
 // LnRowAt normalises row r: two passes for mean and variance, then the affine.
 func LnRowAt(p *LayerNormParams, r uint32) {
@@ -554,6 +560,50 @@ void main(uint3 id : SV_DispatchThreadID) {
 }
 */
 //gosl: end layernorm
+
+// The texel layer norm for CPU devices (D a multiple of 4): LnRowAt's passes and order
+// of additions, with x, gamma and beta fetched 4 elements a texel and y stored as
+// float4s, where the storage-buffer kernel loads and stores every element on its own.
+
+//gosl: hlsl layernorm_tex
+/*
+#include "lnparams.hlsl"
+[[vk::binding(0, 0)]] Buffer<uint4> LnXt;
+[[vk::binding(1, 0)]] Buffer<uint4> LnGammaT;
+[[vk::binding(2, 0)]] Buffer<uint4> LnBetaT;
+[[vk::binding(3, 0)]] RWStructuredBuffer<float4> LnY4;
+[[vk::push_constant]] cbuffer PC { LayerNormParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	LayerNormParams p = P;
+	uint d4 = p.D / 4;
+	for (uint r = id.x; r < p.Rows; r += p.Stride) {
+		uint base = r * d4;
+		float s = 0;
+		for (uint j = 0; j < d4; j++) {
+			float4 x = asfloat(LnXt[base + j]);
+			s += x.x;
+			s += x.y;
+			s += x.z;
+			s += x.w;
+		}
+		float mean = s / float(p.D);
+		float v = 0;
+		for (uint j = 0; j < d4; j++) {
+			float4 d = asfloat(LnXt[base + j]) - mean;
+			v += d.x * d.x;
+			v += d.y * d.y;
+			v += d.z * d.z;
+			v += d.w * d.w;
+		}
+		float rstd = 1 / sqrt(v / float(p.D) + p.Eps);
+		for (uint j = 0; j < d4; j++) {
+			LnY4[base + j] = (asfloat(LnXt[base + j]) - mean) * rstd * asfloat(LnGammaT[j]) + asfloat(LnBetaT[j]);
+		}
+	}
+}
+*/
+//gosl: end layernorm_tex
 
 // The row-per-workgroup layer norm for GPUs: 64 invocations share a row (coalesced
 // reads, tree reductions in groupshared memory), where the row-per-invocation kernel
@@ -605,12 +655,32 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 // (read), 3 y [Rows, D] (written; may alias x). Params LayerNormParams; Groups1D(Rows).
 var LayerNorm = Spec{Name: "layernorm", Reads: 3, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
 
+// LayerNormTex is LayerNorm for CPU devices with D a multiple of 4 (x, gamma and beta
+// bound as texel buffers; y must not alias x); see LayerNormFor.
+var LayerNormTex = Spec{Name: "layernorm_tex", Reads: 3, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}, Texels: 1<<0 | 1<<1 | 1<<2}
+
 // LayerNormRows is LayerNorm with a 64-invocation workgroup per row, for GPUs: the
 // same bindings and params (Stride unused); groups from LayerNormRowsGroups.
 var LayerNormRows = Spec{Name: "layernorm_rows", Reads: 3, Writes: 1, ParamsSize: 16, Local: [3]uint32{64, 1, 1}}
 
 // layerNormRowsX is the rows per grid row of LayerNormRows (65535 in its HLSL).
 const layerNormRowsX = 65535
+
+// LayerNormFor returns the layer norm of rows × d on device t, its params (Eps unset)
+// and grid: LayerNormRows on GPUs, LayerNormTex on CPU devices where d is a multiple
+// of 4, else LayerNorm.
+func LayerNormFor(rows, d int, t Target) (Spec, LayerNormParams, [3]uint32) {
+	p := LayerNormParams{Rows: uint32(rows), D: uint32(d)}
+	if !t.CPU {
+		return LayerNormRows, p, LayerNormRowsGroups(rows)
+	}
+	g, stride := Groups1D(rows)
+	p.Stride = stride
+	if d%4 == 0 {
+		return LayerNormTex, p, [3]uint32{g, 1, 1}
+	}
+	return LayerNorm, p, [3]uint32{g, 1, 1}
+}
 
 // LayerNormRowsGroups returns LayerNormRows' workgroup counts for rows rows.
 func LayerNormRowsGroups(rows int) [3]uint32 {

@@ -2,21 +2,11 @@
 #define __LNFAM_HLSL__
 
 
+#include "lnparams.hlsl"
 [[vk::binding(0, 0)]] RWStructuredBuffer<float> LnX;
 [[vk::binding(1, 0)]] RWStructuredBuffer<float> LnGamma;
 [[vk::binding(2, 0)]] RWStructuredBuffer<float> LnBeta;
 [[vk::binding(3, 0)]] RWStructuredBuffer<float> LnY;
-
-// LayerNormParams are the push constants of LayerNorm.
-struct LayerNormParams {
-	// Rows and D: x is [Rows, D], normalised over D.
-	uint Rows;
-	uint D;
-	// Stride is the number of threads in the grid (Groups1D(Rows)).
-	uint Stride;
-	// Eps is added to the variance (1e-5 in CLIP and the UNet).
-	float Eps;
-};
 
 // LnRowAt normalises row r: two passes for mean and variance, then the affine.
 void LnRowAt(inout LayerNormParams p, uint r) {

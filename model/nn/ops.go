@@ -184,12 +184,9 @@ func (n *Net) LayerNorm(x Tensor, nrm Norm, eps float32) Tensor {
 	d := x.Shape[len(x.Shape)-1]
 	rows := x.Numel() / d
 	y := n.Act(x.Shape...)
-	g, stride := kernels.Groups1D(rows)
-	spec, groups := kernels.LayerNorm, [3]uint32{g, 1, 1}
-	if !n.isCPU() {
-		spec, groups = kernels.LayerNormRows, kernels.LayerNormRowsGroups(rows)
-	}
-	n.dispatch(spec, gpu.Params(kernels.LayerNormParams{Rows: uint32(rows), D: uint32(d), Stride: stride, Eps: eps}), groups, x, nrm.G, nrm.B, y)
+	spec, p, groups := kernels.LayerNormFor(rows, d, n.target())
+	p.Eps = eps
+	n.dispatch(spec, gpu.Params(p), groups, x, nrm.G, nrm.B, y)
 	return y
 }
 
