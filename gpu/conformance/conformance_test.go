@@ -117,11 +117,11 @@ func TestCPUOnlyCases(t *testing.T) {
 			gpuRun[c.Kernel]++
 		}
 	}
-	for _, k := range []string{"gemm_tex", "gemm_tex_f16", "gemm_texv", "gemm_texn_f16", "conv_tex", "flash_tex_d40", "softmax_tex", "wino_in_tex", "wino4_out_tex", "wino", "winotap_f16", "nchw_to_tokens_tex", "tokens_to_nchw_tex", "layernorm_tex"} {
+	for _, k := range []string{"gemm_tex", "gemm_tex_f16", "gemm_texv", "gemm_texn_f16", "conv_tex", "flash_tex_d40", "softmax_tex", "wino_in_tex", "wino4_out_tex", "wino", "winotap_f16", "nchw_to_tokens_tex", "tokens_to_nchw_tex", "layernorm_tex", "concat_tex"} {
 		require.Positive(t, cpu[k], k)
 		require.Zero(t, gpuRun[k], k)
 	}
-	for _, k := range []string{"gemm_tile", "gemm_cm", "conv_big_f16", "conv_reg", "flash_attention_d40_wide", "flash_cm_d40", "softmax", "wino_in", "layernorm_rows", "groupnorm+silu", "nchw_to_tokens", "tokens_to_nchw", "layernorm"} {
+	for _, k := range []string{"gemm_tile", "gemm_cm", "conv_big_f16", "conv_reg", "flash_attention_d40_wide", "flash_cm_d40", "softmax", "wino_in", "layernorm_rows", "groupnorm+silu", "nchw_to_tokens", "tokens_to_nchw", "layernorm", "concat"} {
 		require.Positive(t, gpuRun[k], k)
 		require.Zero(t, cpu[k], k)
 	}

@@ -9,15 +9,20 @@ import (
 )
 
 func init() {
-	for _, s := range [][4]int{{1, 1, 2, 1}, {2, 3, 5, 7}, {2, 320, 320, 64}} {
-		b, c1, c2, hw := s[0], s[1], s[2], s[3]
-		register(Case{Kernel: "concat", Shape: fmt.Sprintf("%dx(%d+%d)x%d", b, c1, c2, hw), Run: func(d *gpu.Device) (Comparison, error) {
-			return checkConcat(d, b, c1, c2, hw)
-		}})
+	// Both builds where the texel one fits (per-batch sizes multiples of 4; 2×(3+5)×4:
+	// a and b of 3 and 5 texels, a row of 8 split between them).
+	for _, s := range [][5]int{{1, 1, 2, 1, 0}, {2, 3, 5, 7, 0}, {2, 3, 5, 4, 0}, {2, 320, 320, 64, 0}, {2, 640, 320, 4096, 1}} {
+		b, c1, c2, hw, slow := s[0], s[1], s[2], s[3], s[4] == 1
+		for _, t := range []kernels.Target{{CPU: true}, {}} {
+			spec, _, _ := kernels.ConcatFor(b, c1*hw, c2*hw, t)
+			if spec.Texels == 0 && t.CPU {
+				continue // the storage-buffer build: the GPU case below runs it
+			}
+			register(Case{Kernel: spec.Name, Shape: fmt.Sprintf("%dx(%d+%d)x%d", b, c1, c2, hw), Slow: slow, CPUOnly: spec.Texels != 0, Run: func(d *gpu.Device) (Comparison, error) {
+				return checkConcat(d, b, c1, c2, hw, t)
+			}})
+		}
 	}
-	register(Case{Kernel: "concat", Shape: "2x(640+320)x4096", Slow: true, Run: func(d *gpu.Device) (Comparison, error) {
-		return checkConcat(d, 2, 640, 320, 4096)
-	}})
 	for _, s := range [][4]int{{1, 1, 1, 1}, {2, 3, 3, 5}, {2, 1280, 8, 8}, {1, 1280, 32, 32}, {1, 512, 64, 64}} {
 		b, c, h, w := s[0], s[1], s[2], s[3]
 		for _, tokens := range []bool{false, true} {
@@ -87,12 +92,11 @@ func identity64(v []float32) []float64 {
 	return w
 }
 
-func checkConcat(d *gpu.Device, b, c1, c2, hw int) (Comparison, error) {
+func checkConcat(d *gpu.Device, b, c1, c2, hw int, t kernels.Target) (Comparison, error) {
 	a, bb := randn(50, b*c1*hw, 1), randn(51, b*c2*hw, 1)
 	n := b * (c1 + c2) * hw
-	g, stride := kernels.Groups1D(n)
-	p := kernels.ConcatParams{N: uint32(n), Stride: stride, AInner: uint32(c1 * hw), BInner: uint32(c2 * hw)}
-	outs, err := runKernel(d, kernels.Concat, gpu.Params(p), [3]uint32{g, 1, 1}, [][]float32{a, bb}, [][]float32{make([]float32, n)})
+	spec, p, grid := kernels.ConcatFor(b, c1*hw, c2*hw, t)
+	outs, err := runKernel(d, spec, gpu.Params(p), grid, [][]float32{a, bb}, [][]float32{make([]float32, n)})
 	if err != nil {
 		return Comparison{}, err
 	}

@@ -53,8 +53,8 @@ func (n *Net) Concat(a, b Tensor) Tensor {
 	}
 	hw := a.Shape[2] * a.Shape[3]
 	y := n.Act(a.Shape[0], a.Shape[1]+b.Shape[1], a.Shape[2], a.Shape[3])
-	g, stride := kernels.Groups1D(y.Numel())
-	n.dispatch(kernels.Concat, gpu.Params(kernels.ConcatParams{N: uint32(y.Numel()), Stride: stride, AInner: uint32(a.Shape[1] * hw), BInner: uint32(b.Shape[1] * hw)}), [3]uint32{g, 1, 1}, a, b, y)
+	spec, p, grid := kernels.ConcatFor(a.Shape[0], a.Shape[1]*hw, b.Shape[1]*hw, n.target())
+	n.dispatch(spec, gpu.Params(p), grid, a, b, y)
 	return y
 }
 
