@@ -494,7 +494,10 @@ void main(uint3 id : SV_DispatchThreadID) {
 #include "wino4.hlsl"
 // // sdgo:variant wino4_out_tex_px -DWINO_PX=1
 [[vk::push_constant]] cbuffer PC { WinoParams P; };
-[[vk::binding(2, 0)]] RWStructuredBuffer<float4> WinoR4;
+// // R as texels (4 pixels of a row a fetch) in the float4-row build; the pixel build
+// // reads it through WinoStoreY's storage buffer on the same binding, and each build
+// // keeps only the one it uses.
+[[vk::binding(2, 0)]] Buffer<uint4> WinoR4T;
 [[vk::binding(3, 0)]] RWStructuredBuffer<float4> WinoY4;
 // // WinoStoreRow4 writes output row oy of a tile, channels co..co+3, pixels ox..ox+3
 // // (y0..y3) + R, as float4s of 4 pixels: for W % 4 == 0, where each is 16-byte
@@ -507,7 +510,7 @@ void WinoStoreRow4(WinoParams p, uint b, uint co, uint oy, uint ox, float4 y0, f
 		uint idx = (((b * p.C + co + c) * p.H + oy) * p.W + ox) / 4;
 		float4 v = float4(y0[c], y1[c], y2[c], y3[c]);
 		if ((p.Flags & ConvResidual) != 0) {
-			v += WinoR4[idx];
+			v += asfloat(WinoR4T[idx]);
 		}
 		WinoY4[idx] = v;
 	}
@@ -577,10 +580,11 @@ var (
 )
 
 // Wino4InTex and Wino4OutTex are the F(4×4, 3×3) transforms (texel builds, C % 4 == 0):
-// bindings as WinoInTex and WinoOutTex, with V and M [36][T][C]; Groups1D(T·C/4).
+// bindings as WinoInTex and WinoOutTex, with V and M [36][T][C] (Wino4OutTex also reads
+// the residual as texels); Groups1D(T·C/4).
 var (
 	Wino4InTex  = Spec{Name: "wino4_in_tex", Reads: 1, Writes: 1, ParamsSize: 48, Local: [3]uint32{Local1D, 1, 1}, Texels: 1}
-	Wino4OutTex = Spec{Name: "wino4_out_tex", Reads: 3, Writes: 1, ParamsSize: 48, Local: [3]uint32{Local1D, 1, 1}, Texels: 1}
+	Wino4OutTex = Spec{Name: "wino4_out_tex", Reads: 3, Writes: 1, ParamsSize: 48, Local: [3]uint32{Local1D, 1, 1}, Texels: 1 | 1<<2}
 	// Wino4OutTexPx is Wino4OutTex for widths W % 4 != 0 (WinoOutFor picks it).
 	Wino4OutTexPx = Spec{Name: "wino4_out_tex_px", Reads: 3, Writes: 1, ParamsSize: 48, Local: [3]uint32{Local1D, 1, 1}, Texels: 1}
 )

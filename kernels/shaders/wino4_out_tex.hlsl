@@ -10,7 +10,10 @@
 #include "wino4.hlsl"
 // sdgo:variant wino4_out_tex_px -DWINO_PX=1
 [[vk::push_constant]] cbuffer PC { WinoParams P; };
-[[vk::binding(2, 0)]] RWStructuredBuffer<float4> WinoR4;
+// R as texels (4 pixels of a row a fetch) in the float4-row build; the pixel build
+// reads it through WinoStoreY's storage buffer on the same binding, and each build
+// keeps only the one it uses.
+[[vk::binding(2, 0)]] Buffer<uint4> WinoR4T;
 [[vk::binding(3, 0)]] RWStructuredBuffer<float4> WinoY4;
 // WinoStoreRow4 writes output row oy of a tile, channels co..co+3, pixels ox..ox+3
 // (y0..y3) + R, as float4s of 4 pixels: for W % 4 == 0, where each is 16-byte
@@ -23,7 +26,7 @@ void WinoStoreRow4(WinoParams p, uint b, uint co, uint oy, uint ox, float4 y0, f
 		uint idx = (((b * p.C + co + c) * p.H + oy) * p.W + ox) / 4;
 		float4 v = float4(y0[c], y1[c], y2[c], y3[c]);
 		if ((p.Flags & ConvResidual) != 0) {
-			v += WinoR4[idx];
+			v += asfloat(WinoR4T[idx]);
 		}
 		WinoY4[idx] = v;
 	}
