@@ -9,7 +9,8 @@ import "github.com/goki/mat32"
 //
 //  1. GroupNormStats: T threads per (batch, group) each run Welford over the elements
 //     t, t+T, t+2T, … of the group (a group is Cg·HW contiguous floats, Cg = C/G), and
-//     write (mean, M2) to part [B·G·T·2].
+//     write (mean, M2) to part [B·G·T·2]; on CPU devices GroupNormStatsTex, over texels
+//     of 4 elements (GroupNormTexels).
 //  2. GroupNormFinal: a workgroup per (batch, group) merges the T partials with Chan's
 //     formula and writes (mean, 1/√(var+eps)) to stat [B·G·2] (biased variance, as torch).
 //  3. GroupNormApply: y = (x−mean)·rstd·gamma[c] + beta[c], optionally followed by SiLU,
@@ -48,6 +49,9 @@ func GroupNormThreads(m int, t Target) uint32 {
 // the caller (see
 // GroupNormGroups).
 func NewGroupNormParams(b, c, hw, g int, eps float32, act uint32, t Target) GroupNormParams {
+	if t.CPU && hw%4 == 0 {
+		act |= GroupNormTexels
+	}
 	return GroupNormParams{B: uint32(b), C: uint32(c), HW: uint32(hw), G: uint32(g),
 		T: GroupNormThreads(c/g*hw, t), Eps: eps, Act: act}
 }
@@ -93,6 +97,10 @@ const (
 	// GroupNormShift normalises x + v[b, c] for a shift v [B, C] (bound after x in
 	// GroupNormStats, after stat in GroupNormApply).
 	GroupNormShift uint32 = 4
+	// GroupNormTexels partitions the statistics by texels of 4 elements (HW a multiple
+	// of 4): partial thread t takes texels t, t+T, … of its group (GroupNormStatsTex).
+	// NewGroupNormParams sets it on CPU devices.
+	GroupNormTexels uint32 = 8
 )
 
 // GroupNormParams are the push constants of the three GroupNorm kernels.
@@ -221,6 +229,9 @@ func GnLaneMoments(p *GroupNormParams, bg uint32, lane uint32) GnMoments {
 	for t := lane; t < p.T; t += GnFinalLanes {
 		var b GnMoments
 		b.N = float32(GnChunkCount(m, t, p.T))
+		if (p.Act & GroupNormTexels) != 0 {
+			b.N = float32(4 * GnChunkCount(m/4, t, p.T))
+		}
 		k := 2 * (bg*p.T + t)
 		b.Mean = GnPartIn[k]
 		b.M2 = GnPartIn[k+1]
@@ -291,6 +302,92 @@ void main(uint3 id : SV_DispatchThreadID) {
 }
 */
 //gosl: end groupnorm_stats
+
+// The texel statistics pass (GroupNormTexels, CPU devices): GnStatsTexAt's partition
+// and order, with x fetched a texel of 4 elements at a time where the storage-buffer
+// pass loads every element on its own.
+
+//gosl: hlsl groupnorm_stats_tex
+/*
+#include "gnparams.hlsl"
+[[vk::binding(0, 0)]] Buffer<uint4> GnXt;
+[[vk::binding(1, 0)]] RWStructuredBuffer<float> GnShift;
+[[vk::binding(2, 0)]] RWStructuredBuffer<float> GnPart;
+[[vk::push_constant]] cbuffer PC { GroupNormParams P; };
+[numthreads(64, 1, 1)]
+void main(uint3 id : SV_DispatchThreadID) {
+	GroupNormParams p = P;
+	uint cg = p.C / p.G;
+	uint hw4 = p.HW / 4;
+	uint m4 = cg * hw4;
+	bool shifted = (p.Act & GroupNormShift) != 0;
+	for (uint idx = id.x; idx < p.B * p.G * p.T; idx += p.Stride) {
+		uint bg = idx / p.T;
+		uint t = idx % p.T;
+		uint base = bg * m4;
+		uint sb = bg / p.G * p.C + bg % p.G * cg;
+		uint c = t / hw4;
+		uint r = t % hw4;
+		uint dc = p.T / hw4;
+		uint dr = p.T % hw4;
+		float n = 0;
+		float mean = 0;
+		float m2 = 0;
+		for (uint e = t; e < m4; e += p.T) {
+			float4 x = asfloat(GnXt[base + e]);
+			if (shifted) {
+				x += GnShift[sb + c];
+			}
+			c += dc;
+			r += dr;
+			if (r >= hw4) {
+				r -= hw4;
+				c++;
+			}
+			[unroll] for (uint k = 0; k < 4; k++) {
+				n += 1;
+				float d = x[k] - mean;
+				mean += d / n;
+				m2 += d * (x[k] - mean);
+			}
+		}
+		GnPart[2 * idx] = mean;
+		GnPart[2 * idx + 1] = m2;
+	}
+}
+*/
+//gosl: end groupnorm_stats_tex
+
+// GnStatsTexAt is GnStatsAt for GroupNormTexels, the CPU reference of
+// GroupNormStatsTex: partial thread idx runs Welford over the elements of texels t,
+// t+T, … of its group, 4 at a time, its channel stepped a texel at a time.
+func GnStatsTexAt(p *GroupNormParams, idx uint32) {
+	bg, t := idx/p.T, idx%p.T
+	cg, hw4 := p.C/p.G, p.HW/4
+	m4 := cg * hw4
+	sb := bg/p.G*p.C + bg%p.G*cg
+	c, r := t/hw4, t%hw4
+	n, mean, m2 := float32(0), float32(0), float32(0)
+	for e := t; e < m4; e += p.T {
+		v := float32(0)
+		if (p.Act & GroupNormShift) != 0 {
+			v = GnShift[sb+c]
+		}
+		c, r = c+p.T/hw4, r+p.T%hw4
+		if r >= hw4 {
+			r, c = r-hw4, c+1
+		}
+		for k := uint32(0); k < 4; k++ {
+			x := GnX[4*(bg*m4+e)+k] + v
+			n++
+			d := x - mean
+			mean += d / n
+			m2 += d * (x - mean)
+		}
+	}
+	GnPart[2*idx] = mean
+	GnPart[2*idx+1] = m2
+}
 
 // The final pass takes a workgroup per group (x: group, y: batch).
 
@@ -443,6 +540,18 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 // GroupNormParams with Stride of GroupNormGroups[0].
 var GroupNormStats = Spec{Name: "groupnorm_stats", Reads: 2, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}}
 
+// GroupNormStatsTex is GroupNormStats for GroupNormTexels (x bound as a texel buffer).
+var GroupNormStatsTex = Spec{Name: "groupnorm_stats_tex", Reads: 2, Writes: 1, ParamsSize: 32, Local: [3]uint32{Local1D, 1, 1}, Texels: 1}
+
+// GroupNormStatsFor returns the statistics pass for p: GroupNormStatsTex with
+// GroupNormTexels, else GroupNormStats.
+func GroupNormStatsFor(p GroupNormParams) Spec {
+	if (p.Act & GroupNormTexels) != 0 {
+		return GroupNormStatsTex
+	}
+	return GroupNormStats
+}
+
 // GroupNormFinal is GroupNorm's second pass: binding 0 part (read), 1 stat [B·G·2]
 // (written: mean, rstd per group). Grid of GroupNormGroups[1] (Stride unused).
 var GroupNormFinal = Spec{Name: "groupnorm_final", Reads: 1, Writes: 1, ParamsSize: 32, Local: [3]uint32{GnFinalLanes, 1, 1}}
@@ -476,7 +585,11 @@ func GroupNormCPU(p GroupNormParams, x, shift, gamma, beta, y []float32) {
 	stat := make([]float32, bg*2)
 	GnX, GnShift, GnPart = x, shift, part
 	for i := uint32(0); i < bg*p.T; i++ {
-		GnStatsAt(&p, i)
+		if (p.Act & GroupNormTexels) != 0 {
+			GnStatsTexAt(&p, i)
+		} else {
+			GnStatsAt(&p, i)
+		}
 	}
 	GnPartIn, GnStat = part, stat
 	for i := uint32(0); i < bg; i++ {

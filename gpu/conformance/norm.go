@@ -55,12 +55,13 @@ func init() {
 			shape += fmt.Sprintf(" +%g", s.offset)
 		}
 		// Both partitionings of the statistics (GroupNormThreads) on every device.
-		// The CPU partitioning's cases that take the texel apply pass are CPU-only.
+		// The CPU partitioning's cases that take the texel passes are CPU-only.
 		for _, t := range []kernels.Target{{CPU: true}, {}} {
 			per := fmt.Sprintf(" T=%d", kernels.GroupNormThreads(s.c/32*s.h*s.w, t))
-			tex := kernels.GroupNormApplyFor(kernels.NewGroupNormParams(s.b, s.c, s.h*s.w, 32, s.eps, s.act, t), t).Texels != 0
+			p := kernels.NewGroupNormParams(s.b, s.c, s.h*s.w, 32, s.eps, s.act, t)
+			tex := kernels.GroupNormStatsFor(p).Texels|kernels.GroupNormApplyFor(p, t).Texels != 0
 			if tex {
-				per += " texel apply"
+				per += " texels"
 			}
 			register(Case{Kernel: name, Shape: shape + per, Slow: s.slow, CPUOnly: tex, Run: func(d *gpu.Device) (Comparison, error) {
 				return checkGroupNorm(d, s.b, s.c, s.h*s.w, s.eps, s.act, s.offset, s.atol, t)
@@ -88,7 +89,7 @@ func init() {
 func groupNormDispatches(d *gpu.Device, p kernels.GroupNormParams, t kernels.Target, x, shift, gamma, beta, part, stat, y *gpu.Tensor) ([]gpu.Dispatch, error) {
 	groups, strides, _, _ := kernels.GroupNormGroups(p)
 	var ks [3]*gpu.Kernel
-	for i, s := range []kernels.Spec{kernels.GroupNormStats, kernels.GroupNormFinal, kernels.GroupNormApplyFor(p, t)} {
+	for i, s := range []kernels.Spec{kernels.GroupNormStatsFor(p), kernels.GroupNormFinal, kernels.GroupNormApplyFor(p, t)} {
 		k, err := d.Kernel(s)
 		if err != nil {
 			return nil, err

@@ -17,6 +17,11 @@ static const uint GroupNormTokens = 2;
 // GroupNormStats, after stat in GroupNormApply).
 static const uint GroupNormShift = 4;
 
+// GroupNormTexels partitions the statistics by texels of 4 elements (HW a multiple
+// of 4): partial thread t takes texels t, t+T, … of its group (GroupNormStatsTex).
+// NewGroupNormParams sets it on CPU devices.
+static const uint GroupNormTexels = 8;
+
 // GroupNormParams are the push constants of the three GroupNorm kernels.
 struct GroupNormParams {
 	// B, C, HW: x is [B, C, HW] (NCHW with HW = H·W).

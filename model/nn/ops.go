@@ -166,7 +166,7 @@ func (n *Net) groupNorm(x, shift Tensor, nrm Norm, groups int, eps float32, act 
 		spec kernels.Spec
 		ts   []Tensor
 	}{
-		{kernels.GroupNormStats, []Tensor{x, shift, part}},
+		{kernels.GroupNormStatsFor(p), []Tensor{x, shift, part}},
 		{kernels.GroupNormFinal, []Tensor{part, stat}},
 		{kernels.GroupNormApplyFor(p, n.target()), []Tensor{x, nrm.G, nrm.B, stat, shift, y}},
 	} {
