@@ -129,7 +129,13 @@ func parse(path string, b []byte) (*File, error) {
 	}
 	data := b[8+n:]
 	sf := &File{Path: path, tensors: map[string]*Info{}, data: data}
-	for name, msg := range raw {
+	names := make([]string, 0, len(raw))
+	for name := range raw {
+		names = append(names, name)
+	}
+	sort.Strings(names) // a bad file's error names the same tensor every time
+	for _, name := range names {
+		msg := raw[name]
 		if name == "__metadata__" {
 			if err := json.Unmarshal(msg, &sf.Metadata); err != nil {
 				return nil, fmt.Errorf("%s: corrupt safetensors metadata: %w", path, err)
@@ -147,7 +153,6 @@ func parse(path string, b []byte) (*File, error) {
 		sf.tensors[name] = t
 		sf.names = append(sf.names, name)
 	}
-	sort.Strings(sf.names)
 	if err := checkOverlap(sf); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

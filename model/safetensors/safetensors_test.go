@@ -47,6 +47,16 @@ func TestParseRejectsBadHeaders(t *testing.T) {
 	}
 }
 
+// TestParseErrorIsDeterministic checks that a file with several bad tensors (a
+// truncated one) is reported by the same tensor, the first by name, every time.
+func TestParseErrorIsDeterministic(t *testing.T) {
+	b := image(`{"d":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},"c":{"dtype":"F32","shape":[2],"data_offsets":[16,24]},"a":{"dtype":"F32","shape":[2],"data_offsets":[24,32]}}`, make([]byte, 4))
+	for i := 0; i < 20; i++ {
+		_, err := Parse("f", b)
+		require.EqualError(t, err, `f: tensor "a": byte span [24, 32) lies outside the 4-byte data section (truncated file?)`)
+	}
+}
+
 func TestHalfRoundTrip(t *testing.T) {
 	for h := 0; h < 1<<16; h++ {
 		f := HalfToFloat(uint16(h))
