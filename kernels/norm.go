@@ -9,13 +9,13 @@ import "github.com/goki/mat32"
 //
 //  1. GroupNormStats: T threads per (batch, group) each run Welford over the elements
 //     t, t+T, t+2T, … of the group (a group is Cg·HW contiguous floats, Cg = C/G), and
-//     write (mean, M2) to part [B·G·T·2]; on CPU devices GroupNormStatsTex, over texels
-//     of 4 elements (GroupNormTexels).
+//     write (mean, M2) to part [B·G·T·2]; on CPU devices with HW % 4 == 0,
+//     GroupNormStatsTex over texels of 4 elements (GroupNormTexels).
 //  2. GroupNormFinal: a workgroup per (batch, group) merges the T partials with Chan's
 //     formula and writes (mean, 1/√(var+eps)) to stat [B·G·2] (biased variance, as torch).
 //  3. GroupNormApply: y = (x−mean)·rstd·gamma[c] + beta[c], optionally followed by SiLU,
-//     one thread per element (y may alias x); on CPU devices writing channels-last,
-//     GroupNormApplyTex (see GroupNormApplyFor).
+//     one thread per element (y may alias x); on CPU devices writing channels-last
+//     with C and HW multiples of 4, GroupNormApplyTex (see GroupNormApplyFor).
 //
 // With GroupNormShift, x + v[b, c] is normalised for a per-channel shift v [B, C] (a
 // ResNet block's timestep projection): the first and last passes add it as they read x,
@@ -45,9 +45,9 @@ func GroupNormThreads(m int, t Target) uint32 {
 }
 
 // NewGroupNormParams fills GroupNormParams for x [b, c, hw] with g groups on device t;
-// act is a set of GroupNormSilu, GroupNormTokens and GroupNormShift. Stride is left for
-// the caller (see
-// GroupNormGroups).
+// act is a set of GroupNormSilu, GroupNormTokens and GroupNormShift, to which it adds
+// GroupNormTexels on CPU devices where hw % 4 == 0 (then the statistics must run as
+// GroupNormStatsFor says). Stride is left for the caller (see GroupNormGroups).
 func NewGroupNormParams(b, c, hw, g int, eps float32, act uint32, t Target) GroupNormParams {
 	if t.CPU && hw%4 == 0 {
 		act |= GroupNormTexels
@@ -117,8 +117,8 @@ type GroupNormParams struct {
 	Stride uint32
 	// Eps is added to the variance (1e-5 UNet, 1e-6 VAE).
 	Eps float32
-	// Act is a set of GroupNormSilu, GroupNormTokens and GroupNormShift (GroupNormNoAct:
-	// none).
+	// Act is a set of GroupNormSilu, GroupNormTokens, GroupNormShift and GroupNormTexels
+	// (GroupNormNoAct: none).
 	Act uint32
 }
 
@@ -228,9 +228,10 @@ func GnLaneMoments(p *GroupNormParams, bg uint32, lane uint32) GnMoments {
 	a.M2 = 0
 	for t := lane; t < p.T; t += GnFinalLanes {
 		var b GnMoments
-		b.N = float32(GnChunkCount(m, t, p.T))
 		if (p.Act & GroupNormTexels) != 0 {
 			b.N = float32(4 * GnChunkCount(m/4, t, p.T))
+		} else {
+			b.N = float32(GnChunkCount(m, t, p.T))
 		}
 		k := 2 * (bg*p.T + t)
 		b.Mean = GnPartIn[k]
@@ -473,7 +474,6 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 
 //gosl: hlsl groupnorm_apply_tex
 /*
-#include "activation.hlsl"
 #include "gnparams.hlsl"
 [[vk::binding(0, 0)]] Buffer<uint4> GnXt;
 [[vk::binding(1, 0)]] Buffer<uint4> GnGammaT;
@@ -781,7 +781,7 @@ const layerNormRowsX = 65535
 
 // LayerNormFor returns the layer norm of rows × d on device t, its params (Eps unset)
 // and grid: LayerNormRows on GPUs, LayerNormTex on CPU devices where d is a multiple
-// of 4, else LayerNorm.
+// of 4 (its y must not alias x), else LayerNorm.
 func LayerNormFor(rows, d int, t Target) (Spec, LayerNormParams, [3]uint32) {
 	p := LayerNormParams{Rows: uint32(rows), D: uint32(d)}
 	if !t.CPU {

@@ -21,7 +21,8 @@ func BenchmarkGroupNorm(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			n := bt * c * hw
-			p := kernels.NewGroupNormParams(bt, c, hw, 32, 1e-5, act, kernels.Target{CPU: d.Info.Type == gpu.CPU})
+			target := kernels.Target{CPU: d.Info.Type == gpu.CPU}
+			p := kernels.NewGroupNormParams(bt, c, hw, 32, 1e-5, act, target)
 			groups, strides, partN, statN := kernels.GroupNormGroups(p)
 			x, y := randTensor(b, d, n, 1), randTensor(b, d, n, 2)
 			gamma, beta := randTensor(b, d, c, 3), randTensor(b, d, c, 4)
@@ -34,9 +35,9 @@ func BenchmarkGroupNorm(b *testing.B) {
 				pp[i].Stride = strides[i]
 			}
 			timeOps(b, d, float64(8*n), 0,
-				gpu.Dispatch{Kernel: kernel(b, d, kernels.GroupNormStats), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(x), gpu.Bind(part)}, Params: gpu.Params(pp[0]), Groups: groups[0]},
+				gpu.Dispatch{Kernel: kernel(b, d, kernels.GroupNormStatsFor(p)), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(x), gpu.Bind(part)}, Params: gpu.Params(pp[0]), Groups: groups[0]},
 				gpu.Dispatch{Kernel: kernel(b, d, kernels.GroupNormFinal), Bindings: []gpu.Binding{gpu.Bind(part), gpu.Bind(stat)}, Params: gpu.Params(pp[1]), Groups: groups[1]},
-				gpu.Dispatch{Kernel: kernel(b, d, kernels.GroupNormApply), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(gamma), gpu.Bind(beta), gpu.Bind(stat), gpu.Bind(x), gpu.Bind(y)}, Params: gpu.Params(pp[2]), Groups: groups[2]})
+				gpu.Dispatch{Kernel: kernel(b, d, kernels.GroupNormApplyFor(p, target)), Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(gamma), gpu.Bind(beta), gpu.Bind(stat), gpu.Bind(x), gpu.Bind(y)}, Params: gpu.Params(pp[2]), Groups: groups[2]})
 		})
 	}
 }
@@ -53,10 +54,11 @@ func BenchmarkLayerNorm(b *testing.B) {
 			for _, t := range []*gpu.Tensor{x, y, gamma, beta} {
 				defer t.Free()
 			}
-			g, stride := kernels.Groups1D(rows)
-			timeOps(b, d, float64(8*rows*dim), 0, gpu.Dispatch{Kernel: kernel(b, d, kernels.LayerNorm),
+			spec, p, groups := kernels.LayerNormFor(rows, dim, kernels.Target{CPU: d.Info.Type == gpu.CPU})
+			p.Eps = 1e-5
+			timeOps(b, d, float64(8*rows*dim), 0, gpu.Dispatch{Kernel: kernel(b, d, spec),
 				Bindings: []gpu.Binding{gpu.Bind(x), gpu.Bind(gamma), gpu.Bind(beta), gpu.Bind(y)},
-				Params:   gpu.Params(kernels.LayerNormParams{Rows: uint32(rows), D: uint32(dim), Stride: stride, Eps: 1e-5}), Groups: [3]uint32{g, 1, 1}})
+				Params:   gpu.Params(p), Groups: groups})
 		})
 	}
 }

@@ -75,8 +75,9 @@ void main(uint3 id : SV_DispatchThreadID) {
 var Concat = Spec{Name: "concat", Reads: 2, Writes: 1, ParamsSize: 16, Local: [3]uint32{Local1D, 1, 1}}
 
 // The texel concat for CPU devices (AInner and BInner multiples of 4): workgroup (x, y)
-// copies 16-byte texels x·64 + lane, stepping by Stride texels, of image y, with no
-// division per element (ConcatAt's i / row costs lavapipe ≈ 25 cycles a lane).
+// copies 16-byte texels x·64 + lane, stepping by Stride (here the texels a grid row
+// covers), of image y, with no division per element (ConcatAt's i / row costs lavapipe
+// ≈ 25 cycles a lane).
 
 //gosl: hlsl concat_tex
 /*
@@ -430,12 +431,13 @@ void main(uint3 id : SV_DispatchThreadID) {
 */
 //gosl: end tokens_to_nchw
 
-// The texel transposes (CPU devices, C and HW multiples of 4): each invocation moves a
-// 4×4 block, fetching 4 input rows' 16 bytes as one texel each and storing 4 output
-// rows' as one float4 each (the residual fetched as texels too), where the
-// storage-buffer transposes load and store every element on its own. Workgroup
-// (x, y, z) takes the blocks x·64 + lane along the output rows' other axis, y (stepping
-// by Stride) along them, of image z.
+// The texel transposes (CPU devices, C and HW multiples of 4), y [B, s, r] from
+// x [B, r, s]: each invocation moves 4×4 blocks, fetching 4 input rows' 16 bytes as one
+// texel each and storing 4 output rows' as one float4 each (the residual fetched as
+// texels too), where the storage-buffer transposes load and store every element on its
+// own. Invocation x·64 + lane of workgroup (x, y, z) takes output rows 4·(x·64 + lane)
+// to +3 of image z, and in them the 4-element columns y, y + Stride, … (Stride: the
+// grid's y size here, not a thread count).
 
 //gosl: hlsl nchw_to_tokens_tex
 /*

@@ -112,7 +112,7 @@ func TestCPUOnlyCases(t *testing.T) {
 	for _, c := range Cases("", true) {
 		if c.CPUOnly {
 			cpu[c.Kernel]++
-			require.True(t, strings.Contains(c.Shape, "texels") || !strings.HasPrefix(c.Kernel, "groupnorm"), "%s %s", c.Kernel, c.Shape)
+			require.True(t, strings.Contains(c.Shape, "texels") || !strings.Contains(c.Kernel, "groupnorm"), "%s %s", c.Kernel, c.Shape)
 		} else {
 			gpuRun[c.Kernel]++
 		}

@@ -39,6 +39,10 @@ func init() {
 		{1, 128, 12, 12, 1e-6, kernels.GroupNormSilu | kernels.GroupNormTokens, 0, false, 2e-6},
 		{2, 320, 6, 10, 1e-5, kernels.GroupNormSilu | kernels.GroupNormShift | kernels.GroupNormTokens, 0, false, 2e-6},
 		{1, 64, 5, 4, 1e-5, kernels.GroupNormTokens, 0, false, 2e-6},
+		// texel statistics whose threads take unequal counts (T = 4 over 250 texels),
+		// and groups of 80 channels, where a thread's channel steps by whole channels
+		{1, 320, 10, 10, 1e-5, kernels.GroupNormSilu, 0, false, 2e-6},
+		{1, 2560, 4, 4, 1e-5, kernels.GroupNormSilu | kernels.GroupNormShift | kernels.GroupNormTokens, 0, false, 2e-6},
 	} {
 		name := "groupnorm"
 		if s.act&kernels.GroupNormSilu != 0 {
@@ -54,7 +58,8 @@ func init() {
 		if s.offset != 0 {
 			shape += fmt.Sprintf(" +%g", s.offset)
 		}
-		// Both partitionings of the statistics (GroupNormThreads) on every device.
+		// Both partitionings of the statistics (GroupNormThreads) on every device, but
+		// GPUs skip the CPU partition's cases that take the texel passes (HW % 4 == 0).
 		// The CPU partitioning's cases that take the texel passes are CPU-only.
 		for _, t := range []kernels.Target{{CPU: true}, {}} {
 			per := fmt.Sprintf(" T=%d", kernels.GroupNormThreads(s.c/32*s.h*s.w, t))

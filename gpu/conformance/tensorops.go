@@ -11,7 +11,9 @@ import (
 func init() {
 	// Both builds where the texel one fits (per-batch sizes multiples of 4; 2×(3+5)×4:
 	// a and b of 3 and 5 texels, a row of 8 split between them).
-	for _, s := range [][5]int{{1, 1, 2, 1, 0}, {2, 3, 5, 7, 0}, {2, 3, 5, 4, 0}, {2, 320, 320, 64, 0}, {2, 640, 320, 4096, 1}} {
+	// 1×(1+1)×(2²¹+4): rows of 2²⁰ + 2 texels, past the texel build's 2²⁰ a grid row
+	// covers.
+	for _, s := range [][5]int{{1, 1, 2, 1, 0}, {2, 3, 5, 7, 0}, {2, 3, 5, 4, 0}, {2, 320, 320, 64, 0}, {1, 1, 1, 1<<21 + 4, 0}, {2, 640, 320, 4096, 1}} {
 		b, c1, c2, hw, slow := s[0], s[1], s[2], s[3], s[4] == 1
 		for _, t := range []kernels.Target{{CPU: true}, {}} {
 			spec, _, _ := kernels.ConcatFor(b, c1*hw, c2*hw, t)

@@ -41,9 +41,10 @@ GnMoments GnLaneMoments(inout GroupNormParams p, uint bg, uint lane) {
 	a.M2 = 0;
 	for (uint t = lane; t < p.T; t += GnFinalLanes) {
 		GnMoments b;
-		b.N = float(GnChunkCount(m, t, p.T));
 		if ((p.Act & GroupNormTexels) != 0) {
 			b.N = float(4 * GnChunkCount(m/4, t, p.T));
+		} else {
+			b.N = float(GnChunkCount(m, t, p.T));
 		}
 		uint k = 2 * (bg*p.T + t);
 		b.Mean = GnPartIn[k];

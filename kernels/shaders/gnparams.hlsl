@@ -36,8 +36,8 @@ struct GroupNormParams {
 	uint Stride;
 	// Eps is added to the variance (1e-5 UNet, 1e-6 VAE).
 	float Eps;
-	// Act is a set of GroupNormSilu, GroupNormTokens and GroupNormShift (GroupNormNoAct:
-	// none).
+	// Act is a set of GroupNormSilu, GroupNormTokens, GroupNormShift and GroupNormTexels
+	// (GroupNormNoAct: none).
 	uint Act;
 };
 

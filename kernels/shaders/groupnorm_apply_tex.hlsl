@@ -2,7 +2,6 @@
 #define __GROUPNORM_APPLY_TEX_HLSL__
 
 
-#include "activation.hlsl"
 #include "gnparams.hlsl"
 [[vk::binding(0, 0)]] Buffer<uint4> GnXt;
 [[vk::binding(1, 0)]] Buffer<uint4> GnGammaT;
