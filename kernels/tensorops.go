@@ -108,7 +108,7 @@ var ConcatTex = Spec{Name: "concat_tex", Reads: 2, Writes: 1, ParamsSize: 16, Lo
 func ConcatFor(batch, aInner, bInner int, t Target) (Spec, ConcatParams, [3]uint32) {
 	p := ConcatParams{N: uint32(batch * (aInner + bInner)), AInner: uint32(aInner), BInner: uint32(bInner)}
 	if t.CPU && aInner%4 == 0 && bInner%4 == 0 {
-		g := min((aInner+bInner)/4+Local1D-1, maxGroups1D*Local1D) / Local1D
+		g := min(((aInner+bInner)/4+Local1D-1)/Local1D, maxGroups1D)
 		p.Stride = uint32(g * Local1D)
 		return ConcatTex, p, [3]uint32{uint32(g), uint32(batch), 1}
 	}
