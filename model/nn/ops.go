@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"os"
 
@@ -54,6 +55,21 @@ func (n *Net) Concat(a, b Tensor) Tensor {
 	hw := a.Shape[2] * a.Shape[3]
 	y := n.Act(a.Shape[0], a.Shape[1]+b.Shape[1], a.Shape[2], a.Shape[3])
 	spec, p, grid := kernels.ConcatFor(a.Shape[0], a.Shape[1]*hw, b.Shape[1]*hw, n.target())
+	n.dispatch(spec, gpu.Params(p), grid, a, b, y)
+	return y
+}
+
+// BatchConcat stacks a [A, ...] and b [B, ...] (equal beyond the batch) into [A+B, ...].
+func (n *Net) BatchConcat(a, b Tensor) Tensor {
+	if n.err != nil {
+		return Tensor{}
+	}
+	if len(a.Shape) == 0 || fmt.Sprint(a.Shape[1:]) != fmt.Sprint(b.Shape[1:]) {
+		n.Failf("batch concat: %v and %v do not match", a.Shape, b.Shape)
+		return Tensor{}
+	}
+	y := n.Act(append([]int{a.Shape[0] + b.Shape[0]}, a.Shape[1:]...)...)
+	spec, p, grid := kernels.ConcatFor(1, a.Numel(), b.Numel(), n.target())
 	n.dispatch(spec, gpu.Params(p), grid, a, b, y)
 	return y
 }

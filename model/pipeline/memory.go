@@ -61,7 +61,7 @@ func (p *Pipeline) PlanMemory(width, height, batch int) (MemoryPlan, error) {
 		for _, t := range kv {
 			mp.UNetText += t.Bytes()
 		}
-		p.unet.Forward(n, n.Act(rows, cfg.UNet.InChannels, h, w), n.Act(rows), unet.FromProjections(kv), nil)
+		p.unet.Forward(n, n.Act(batch, cfg.UNet.InChannels, h, w), n.Act(batch), unet.FromProjections(kv), nil) // guidance's shared latent
 	}); err != nil {
 		return mp, err
 	}

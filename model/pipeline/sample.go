@@ -110,16 +110,19 @@ type unetRun struct {
 	feed    *gpu.Plan // model input → the UNet's input rows
 	times   *gpu.Tensor
 	blend   *maskBlend // inpainting with an ordinary model (nil otherwise)
-	rows    int
+	rows    int        // the UNet's input rows: one per image (guidance shares them)
 	extra   []*gpu.Tensor
 }
 
 func (g *generation) newUNetRun(plan *sampler.Plan, text *gpu.Tensor, ctxLen int, cond []float32) (*unetRun, error) {
 	p := g.p
 	d := p.Device
+	// With guidance the text has an unconditional and a conditional half, which the
+	// UNet evaluates on the same latents (unet.UNet.Forward's shared latent).
 	u := &unetRun{rows: g.batch}
+	textRows := g.batch
 	if g.cfg {
-		u.rows = 2 * g.batch
+		textRows = 2 * g.batch
 	}
 	cin := p.Model.Config.UNet.InChannels
 	hw := g.h * g.w
@@ -134,7 +137,7 @@ func (g *generation) newUNetRun(plan *sampler.Plan, text *gpu.Tensor, ctxLen int
 	if err != nil {
 		return nil, err
 	}
-	out, err := alloc(u.rows * 4 * hw)
+	out, err := alloc(textRows * 4 * hw)
 	if err != nil {
 		u.close()
 		return nil, err
@@ -148,7 +151,7 @@ func (g *generation) newUNetRun(plan *sampler.Plan, text *gpu.Tensor, ctxLen int
 	n := p.nets[weights.UNet]
 	n.Begin()
 	width := p.Model.Config.UNet.CrossAttentionDim
-	kv := p.unet.ProjectText(n, n.External(text, u.rows, ctxLen, width))
+	kv := p.unet.ProjectText(n, n.External(text, textRows, ctxLen, width))
 	kvt := make([]*gpu.Tensor, len(kv))
 	for i, t := range kv {
 		if kvt[i], err = alloc(t.Numel()); err != nil {
@@ -199,29 +202,13 @@ func (g *generation) newUNetRun(plan *sampler.Plan, text *gpu.Tensor, ctxLen int
 	return u, nil
 }
 
-// recordFeed records the copies from the sampler's model input into the UNet's input:
-// the second (conditional) half for guidance, and for inpainting UNets the
-// concatenation with the mask and masked-image latents.
+// recordFeed records, for inpainting UNets, the concatenation of the sampler's model
+// input with the mask and masked-image latents into the UNet's input.
 func (u *unetRun) recordFeed(g *generation, in *gpu.Tensor, cond []float32, alloc func(int) (*gpu.Tensor, error)) error {
 	d := g.p.Device
 	u.feed = d.NewPlan(false)
-	half := int64(4 * g.latentSize())
-	modelIn := u.sampler.bufs[sampler.BufModelIn]
-	halves := 1
-	if g.cfg {
-		halves = 2
-	}
 	if cond == nil {
-		if halves == 1 {
-			return nil
-		}
-		k, err := d.Kernel(kernels.Copy)
-		if err != nil {
-			return err
-		}
-		gr, stride := kernels.Groups1D(g.latentSize())
-		return u.feed.Add(gpu.Dispatch{Kernel: k, Bindings: []gpu.Binding{modelIn, gpu.BindRange(in, half, half)},
-			Groups: [3]uint32{gr, 1, 1}, Params: gpu.Params(kernels.ElemParams{N: uint32(g.latentSize()), Stride: stride})})
+		return nil
 	}
 	c, err := alloc(len(cond))
 	if err != nil {
@@ -237,15 +224,10 @@ func (u *unetRun) recordFeed(g *generation, in *gpu.Tensor, cond []float32, allo
 	hw := g.h * g.w
 	size := 9 * g.batch * hw
 	gr, stride := kernels.Groups1D(size)
-	for i := 0; i < halves; i++ {
-		if err := u.feed.Add(gpu.Dispatch{Kernel: k,
-			Bindings: []gpu.Binding{modelIn, gpu.Bind(c), gpu.BindRange(in, int64(4*i*size), int64(4*size))},
-			Groups:   [3]uint32{gr, 1, 1},
-			Params:   gpu.Params(kernels.ConcatParams{N: uint32(size), Stride: stride, AInner: uint32(4 * hw), BInner: uint32(5 * hw)})}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return u.feed.Add(gpu.Dispatch{Kernel: k,
+		Bindings: []gpu.Binding{u.sampler.bufs[sampler.BufModelIn], gpu.Bind(c), gpu.BindRange(in, 0, int64(4*size))},
+		Groups:   [3]uint32{gr, 1, 1},
+		Params:   gpu.Params(kernels.ConcatParams{N: uint32(size), Stride: stride, AInner: uint32(4 * hw), BInner: uint32(5 * hw)})})
 }
 
 // step performs model call k: input ops, the UNet, guidance, noise, scheduler update.

@@ -168,20 +168,38 @@ func (c *Conditioning) crossAttention(n *nn.Net, x nn.Tensor, a nn.Attention, re
 	}
 	k, v := c.kv[c.next], c.kv[c.next+1]
 	c.next += 2
-	return n.CrossAttentionKV(x, k, v, a, res)
+	return n.CrossAttentionKV(stack(n, x, k), k, v, a, stack(n, res, k))
 }
 
-// Forward records one evaluation: sample [B, Cin, h, w], timesteps [B] (fp32) and the
+// stack returns x, or where x holds a shared latent's rows and like twice as many, x
+// stacked twice along the batch (see Forward).
+func stack(n *nn.Net, x, like nn.Tensor) nn.Tensor {
+	if !x.Valid() || !like.Valid() || x.Shape[0] == like.Shape[0] {
+		return x
+	}
+	return n.BatchConcat(x, x)
+}
+
+// Forward records one evaluation: sample [N, Cin, h, w], timesteps [N] (fp32) and the
 // text conditioning (reusable: each evaluation takes its projections from the first)
-// give the prediction [B, 4, h, w]. Every intermediate named like
-// diffusers' modules is passed to tap (if not nil), so tests can compare them with
-// reference activations.
+// give the prediction [B, 4, h, w], B the conditioning's batch: N, or 2N where both
+// halves of the conditioning see the same latents (classifier-free guidance's
+// unconditional and conditional halves). Such a shared latent is evaluated once up to
+// the first cross-attention, the first layer that sees the text, and stacked twice
+// there, which gives what evaluating [sample; sample] gives with that prefix's work
+// halved. Every intermediate named like diffusers' modules is passed to tap (if not
+// nil), so tests can compare them with reference activations.
 func (u *UNet) Forward(n *nn.Net, sample, timesteps nn.Tensor, cond *Conditioning, tap func(name string, t nn.Tensor)) nn.Tensor {
 	if tap == nil {
 		tap = func(string, nn.Tensor) {}
 	}
-	if cond == nil {
+	if cond == nil || len(cond.kv) == 0 {
 		n.Failf("unet: an evaluation without text conditioning")
+		return nn.Tensor{}
+	}
+	rows := cond.kv[0].Shape[0]
+	if len(sample.Shape) != 4 || (sample.Shape[0] != rows && 2*sample.Shape[0] != rows) || len(timesteps.Shape) != 1 || timesteps.Shape[0] != sample.Shape[0] {
+		n.Failf("unet: sample %v and timesteps %v for a conditioning of %d rows (the same count, or half of it)", sample.Shape, timesteps.Shape, rows)
 		return nn.Tensor{}
 	}
 	cond.next = 0
@@ -190,6 +208,13 @@ func (u *UNet) Forward(n *nn.Net, sample, timesteps nn.Tensor, cond *Conditionin
 	emb := n.Linear(n.Linear(tProj, u.time1, nn.EpilogueSiLU, nn.Tensor{}), u.time2, nn.EpilogueNone, nn.Tensor{})
 	tap("time_embedding", emb)
 	embAct := n.Silu(emb) // every resnet projects silu(emb)
+	// attend runs transformer t; the timestep's embedding follows h's rows when the
+	// first cross-attention stacks a shared latent.
+	attend := func(t transformer, h nn.Tensor) nn.Tensor {
+		h = t.forward(n, h, cond)
+		embAct = stack(n, embAct, h)
+		return h
+	}
 
 	h := n.Conv2d(sample, u.convIn, nn.Tensor{})
 	tap("conv_in", h)
@@ -199,7 +224,7 @@ func (u *UNet) Forward(n *nn.Net, sample, timesteps nn.Tensor, cond *Conditionin
 			h = r.forward(n, h, embAct)
 			tap(fmt.Sprintf("down_blocks.%d.resnets.%d", i, j), h)
 			if len(b.attentions) > 0 {
-				h = b.attentions[j].forward(n, h, cond)
+				h = attend(b.attentions[j], h)
 				tap(fmt.Sprintf("down_blocks.%d.attentions.%d", i, j), h)
 			}
 			skips = append(skips, h)
@@ -211,16 +236,16 @@ func (u *UNet) Forward(n *nn.Net, sample, timesteps nn.Tensor, cond *Conditionin
 		tap(fmt.Sprintf("down_blocks.%d.hidden", i), h)
 	}
 	h = u.mid.res1.forward(n, h, embAct)
-	h = u.mid.attn.forward(n, h, cond)
+	h = attend(u.mid.attn, h)
 	h = u.mid.res2.forward(n, h, embAct)
 	tap("mid_block", h)
 	for i, b := range u.up {
 		for j, r := range b.resnets {
 			skip := skips[len(skips)-1]
 			skips = skips[:len(skips)-1]
-			h = r.forward(n, n.Concat(h, skip), embAct)
+			h = r.forward(n, n.Concat(h, stack(n, skip, h)), embAct)
 			if len(b.attentions) > 0 {
-				h = b.attentions[j].forward(n, h, cond)
+				h = attend(b.attentions[j], h)
 			}
 		}
 		if b.upsample != nil {
@@ -325,5 +350,5 @@ func (t transformer) forward(n *nn.Net, x nn.Tensor, cond *Conditioning) nn.Tens
 		gated := n.Linear(n.LayerNorm(h, b.norm3, layerNormEps), b.ffIn, nn.EpilogueGEGLU, nn.Tensor{})
 		h = n.Linear(gated, b.ffOut, nn.EpilogueNone, h)
 	}
-	return n.ToNCHW(n.Linear(h, t.linOut, nn.EpilogueNone, nn.Tensor{}), hgt, wid, x)
+	return n.ToNCHW(n.Linear(h, t.linOut, nn.EpilogueNone, nn.Tensor{}), hgt, wid, stack(n, x, h))
 }

@@ -176,6 +176,57 @@ func TestUNetFromProjections(t *testing.T) {
 	}
 }
 
+// TestUNetSharedLatent checks guidance's shared latent: one sample with a two-row
+// conditioning gives what the sample stacked twice gives, for SD 1 and SD 2 (whose
+// first block differs: linear projections) and the 9-channel inpainting UNet, and
+// sample and timestep rows that are neither the conditioning's nor half of them are
+// refused.
+func TestUNetSharedLatent(t *testing.T) {
+	d := fixture.Device(t)
+	for _, tc := range []struct{ model, golden string }{
+		{"tiny-sd1", "unet_sd1_b2_t981_1"}, {"tiny-sd2", "unet_sd2_b2_t500_250"}, {"tiny-sd1-inpaint", "unet_sd1_inpaint_b1_t801"},
+	} {
+		t.Run(tc.model, func(t *testing.T) {
+			m := fixture.Model(t, tc.model)
+			g := fixture.Golden(t, tc.golden)
+			n := nn.New(d, true)
+			defer n.Close()
+			u := Load(n, m.UNet, m.Config.UNet)
+			require.NoError(t, n.Err())
+			shape := g.Info("sample").Shape
+			k := shape[1] * shape[2] * shape[3]
+			one := fixture.Float32(t, g, "sample")[:k:k]
+			ts := fixture.Float32(t, g, "timestep")[:1]
+			width := m.Config.UNet.CrossAttentionDim
+			ctx := fixture.Float32(t, g, "encoder_hidden_states")
+			ctx = ctx[: len(ctx)/shape[0] : len(ctx)/shape[0]]
+			ctx = append(ctx, ctx...)
+			for i := len(ctx) / 2; i < len(ctx); i++ {
+				ctx[i] = -0.5 * ctx[i] // a second row that differs from the first
+			}
+			eval := func(sample, ts []float32) []float32 {
+				out := fixture.Run(t, n, func(tap func(string, nn.Tensor)) {
+					rows := len(ts)
+					c := fixture.Input(t, n, ctx, 2, len(ctx)/(2*width), width)
+					tap("out", u.Forward(n, fixture.Input(t, n, sample, rows, shape[1], shape[2], shape[3]), fixture.Input(t, n, ts, rows), u.FromText(n, c), nil))
+				})
+				require.NoError(t, n.Err())
+				return out["out"]
+			}
+			shared, stacked := eval(one, ts), eval(append(append([]float32{}, one...), one...), []float32{ts[0], ts[0]})
+			half := len(stacked) / 2
+			diff, _ := fixture.MaxAbsDiff(stacked[:half], stacked[half:])
+			require.Greater(t, diff, 1e-3, "the two conditionings should give different predictions")
+			require.Equal(t, stacked, shared)
+
+			n.Begin()
+			c := fixture.Input(t, n, ctx, 2, len(ctx)/(2*width), width)
+			u.Forward(n, fixture.Input(t, n, append(append(one, one...), one...), 3, shape[1], shape[2], shape[3]), fixture.Input(t, n, []float32{1, 1, 1}, 3), u.FromText(n, c), nil)
+			require.ErrorContains(t, n.Err(), "for a conditioning of 2 rows")
+		})
+	}
+}
+
 // TestWinogradAtFullSize checks which convs load for Winograd on a CPU device: the 3×3
 // convs at the latent's full size (first down level, last up level, the upsampler into
 // it, conv_out), and no other.
