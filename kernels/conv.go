@@ -324,9 +324,6 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 #define CTM 32
 #define CTN 4
 #define CQ (CTM / 8)
-float4 ConvHalves(uint2 w) {
-	return float4(f16tof32(w.x), f16tof32(w.x >> 16), f16tof32(w.y), f16tof32(w.y >> 16));
-}
 void convTexTile(uint3 gid, uint3 lid) {
 	ConvParams p = P;
 	uint ldw = ConvLdW(p);
@@ -372,8 +369,8 @@ void convTexTile(uint3 gid, uint3 lid) {
 			[unroll] for (uint j = 0; j < CTN; j++) {
 #ifdef CONV_F16
 				uint4 w = ConvTexW[(woff[j] + ((kt + ci) >> 1)) >> 2];
-				b0[j] = ConvHalves(w.xy);
-				b1[j] = ConvHalves(w.zw);
+				b0[j] = TexHalves(w.xy);
+				b1[j] = TexHalves(w.zw);
 #else
 				uint t = (woff[j] + kt + ci) >> 2;
 				b0[j] = asfloat(ConvTexW[t]);

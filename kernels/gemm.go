@@ -340,12 +340,16 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 */
 //gosl: end gemm_reg
 
-// The register-tile step shared by the texel kernels (gemm_tex, conv_tex): acc[i][j] +=
-// the 8 products of k-step (a0, a1) — the tile's rows, handed round with subgroup
-// broadcasts from the lane that loaded them — and (b0[j], b1[j]), the lane's weights.
+// The register-tile step shared by the texel kernels (gemm_tex, conv_tex, the tap GEMM):
+// acc[i][j] += the 8 products of k-step (a0, a1) — the tile's rows, handed round with
+// subgroup broadcasts from the lane that loaded them — and (b0[j], b1[j]), the lane's
+// weights; TexHalves unpacks 4 of a weight texel's fp16 halves.
 
 //gosl: hlsl texmma
 /*
+float4 TexHalves(uint2 w) {
+	return float4(f16tof32(w.x), f16tof32(w.x >> 16), f16tof32(w.y), f16tof32(w.y >> 16));
+}
 #define TEX_MMA(acc, a0, a1, b0, b1, TM, TN) \
 	[unroll] for (uint i = 0; i < TM; i++) { \
 		float4 x = WaveReadLaneAt(a0[i / 8], i % 8); \
@@ -382,18 +386,12 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 #include "texmma.hlsl"
 #define QUEUE_BINDING 5
 #include "queue.hlsl"
-#ifdef WINO_TAPS
-#include "winotaps.hlsl"
-[[vk::push_constant]] cbuffer PC { GemmParams P; WinoTapParams WT; };
-#else
 [[vk::push_constant]] cbuffer PC { GemmParams P; };
-#endif
 [[vk::binding(0, 0)]] Buffer<uint4> GemmTexA;
 [[vk::binding(1, 0)]] Buffer<uint4> GemmTexB;
 // // sdgo:variant gemm_tex_f16 -DGEMM_F16=1
 // // sdgo:variant gemm_tex5 -DGTN=5
 // // sdgo:variant gemm_tex5_f16 -DGEMM_F16=1 -DGTN=5
-// // sdgo:variant gemm_wino_f16 -DGEMM_F16=1 -DWINO_TAPS=9
 // // sdgo:variant gemm_texv -DGTM=8
 // // sdgo:variant gemm_texv_f16 -DGEMM_F16=1 -DGTM=8
 // // sdgo:variant gemm_texn -DGTN=1
@@ -410,32 +408,9 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 #define GTH 1
 #endif
 #define GTQ (GTM / 8)
-#ifdef WINO_TAPS
-#define GTB_ROWS 9
-#else
-#define GTB_ROWS 1
-#endif
-float4 GemmHalves(uint2 w) {
-	return float4(f16tof32(w.x), f16tof32(w.x >> 16), f16tof32(w.y), f16tof32(w.y >> 16));
-}
 void gemmTexTile(uint3 gid, uint3 lid) {
 	GemmParams p = P;
 	uint bz = gid.z;
-#ifdef WINO_TAPS
-	// // The tap GEMM (winotaps.go): batch bz is a position of the class WT selects,
-	// // its weight row n the sum of the class's taps' rows of the conv kernel (at
-	// // most WINO_TAPS), scaled. Slots past the class's taps repeat its last one and
-	// // are skipped: llvmpipe skips the fetches of a branch that no lane takes.
-	WinoTapParams wt = WT;
-	uint toff[WINO_TAPS];
-	float coef[WINO_TAPS];
-	[unroll] for (uint t = 0; t < WINO_TAPS; t++) {
-		uint tt = min(t, wt.RowTaps * wt.ColTaps - 1);
-		toff[t] = WinoTapIndex(wt, bz, tt) * (GemmLdB(p) >> 2);
-		coef[t] = WinoTapCoef(wt, bz, tt);
-	}
-	bz = WinoTapPos(wt, bz);
-#endif
 	bool geglu = p.Act == GemmActGeglu;
 	uint cols = geglu ? GTH : GTN;
 	uint n0 = gid.x * 8 * cols + lid.x;
@@ -445,7 +420,7 @@ void gemmTexTile(uint3 gid, uint3 lid) {
 		uint jj = geglu ? (j % GTH) : j;
 		uint n = min(n0 + 8 * jj, p.N - 1);
 		uint row = (geglu && j >= GTH) ? n + p.N : n;
-		boff[j] = (bz * p.StrideB + row * GTB_ROWS * ldb) >> 2;
+		boff[j] = (bz * p.StrideB + row * ldb) >> 2;
 	}
 	uint m0 = gid.y * GTM;
 	uint aoff[GTQ]; // in texels
@@ -464,29 +439,16 @@ void gemmTexTile(uint3 gid, uint3 lid) {
 			a1[q] = asfloat(GemmTexA[aoff[q] + kt + 1]);
 		}
 		float4 b0[GTN], b1[GTN];
-#ifdef WINO_TAPS
-		[unroll] for (uint j = 0; j < GTN; j++) { b0[j] = 0; b1[j] = 0; }
-		[unroll] for (uint t = 0; t < WINO_TAPS; t++) {
-			if (t < wt.RowTaps * wt.ColTaps) {
-				[unroll] for (uint j = 0; j < GTN; j++) {
-					uint4 w = GemmTexB[boff[j] + toff[t] + (kt >> 1)];
-					b0[j] += coef[t] * GemmHalves(w.xy);
-					b1[j] += coef[t] * GemmHalves(w.zw);
-				}
-			}
-		}
-#else
 		[unroll] for (uint j = 0; j < GTN; j++) {
 #ifdef GEMM_F16
 			uint4 w = GemmTexB[boff[j] + (kt >> 1)];
-			b0[j] = GemmHalves(w.xy);
-			b1[j] = GemmHalves(w.zw);
+			b0[j] = TexHalves(w.xy);
+			b1[j] = TexHalves(w.zw);
 #else
 			b0[j] = asfloat(GemmTexB[boff[j] + kt]);
 			b1[j] = asfloat(GemmTexB[boff[j] + kt + 1]);
 #endif
 		}
-#endif
 		TEX_MMA(acc, a0, a1, b0, b1, GTM, GTN);
 	}
 	// The bias is added here, once per column, not per element in GemmStore.

@@ -20,28 +20,40 @@ func TestWinoG(t *testing.T) {
 }
 
 // TestWinoTapClasses checks that the four tap GEMMs of a tile size cover every position
-// once, each with exactly the taps where its G entries are nonzero.
+// once, as both positions of one pair, each with exactly the taps where its G entries
+// are nonzero, and that a pair's tap slots hold both positions' taps with their
+// coefficients.
 func TestWinoTapClasses(t *testing.T) {
 	for _, m := range []int{2, 4} {
 		seen := map[uint32]bool{}
 		for _, tg := range WinoTapGemms(m, GemmParams{Batch: 99, StrideB: 7}) {
 			require.Zero(t, tg.Gemm.StrideB, "shared weight")
 			for z := uint32(0); z < tg.Gemm.Batch; z++ {
-				pos := WinoTapPos(&tg.Taps, z)
-				require.False(t, seen[pos], "F(%d) position %d twice", m, pos)
-				seen[pos] = true
-				xi, nu := pos/uint32(m+2), pos%uint32(m+2)
-				want := map[uint32]float32{}
-				for tap := uint32(0); tap < 9; tap++ {
-					if c := WinoG(uint32(m), xi, tap/3) * WinoG(uint32(m), nu, tap%3); c != 0 {
-						want[tap] = c
+				for q := uint32(0); q < 2; q++ {
+					zq := WinoTapPairA(&tg.Taps, z) + q*tg.Taps.Pair
+					pos := WinoTapPos(&tg.Taps, zq)
+					require.False(t, seen[pos], "F(%d) position %d twice", m, pos)
+					seen[pos] = true
+					xi, nu := pos/uint32(m+2), pos%uint32(m+2)
+					want := map[uint32]float32{}
+					for tap := uint32(0); tap < 9; tap++ {
+						if c := WinoG(uint32(m), xi, tap/3) * WinoG(uint32(m), nu, tap%3); c != 0 {
+							want[tap] = c
+						}
 					}
+					got := map[uint32]float32{}
+					for i := uint32(0); i < tg.Taps.RowTaps*tg.Taps.ColTaps; i++ {
+						got[WinoTapIndex(&tg.Taps, zq, i)] = WinoTapCoef(&tg.Taps, zq, i)
+					}
+					require.Equal(t, want, got, "F(%d) position %d", m, pos)
+					slots := map[uint32]float32{}
+					for i := uint32(0); i < WinoTapSlots(&tg.Taps); i++ {
+						if c := WinoTapSlotCoef(&tg.Taps, z, i, q); c != 0 {
+							slots[WinoTapSlotIndex(&tg.Taps, z, i)] = c
+						}
+					}
+					require.Equal(t, want, slots, "F(%d) position %d from its pair's slots", m, pos)
 				}
-				got := map[uint32]float32{}
-				for i := uint32(0); i < tg.Taps.RowTaps*tg.Taps.ColTaps; i++ {
-					got[WinoTapIndex(&tg.Taps, z, i)] = WinoTapCoef(&tg.Taps, z, i)
-				}
-				require.Equal(t, want, got, "F(%d) position %d", m, pos)
 			}
 		}
 		require.Len(t, seen, WinoPositions(m))
@@ -86,10 +98,11 @@ func TestWinoTapTile(t *testing.T) {
 	t.Setenv("SDGO_WINO_TAPS", "") // the model's own choices first
 	conv := func(n, c, hw int) ConvParams { return NewConvParams(n, c, hw, hw, c, 3, 1, 1, true, true, false) }
 	require.Equal(t, 4, WinoTapTile(conv(2, 640, 16)), "2.0× measured")
-	require.Equal(t, 4, WinoTapTile(conv(2, 1280, 16)), "1.8×")
-	require.Equal(t, 2, WinoTapTile(conv(2, 1280, 8)), "1.3×")
-	require.Equal(t, 0, WinoTapTile(conv(2, 1280, 4)), "F(2×2) 0.3×")
-	require.Equal(t, 0, WinoTapTile(conv(2, 640, 12)), "F(4×4) 1.0×, F(2×2) 0.95×")
+	require.Equal(t, 4, WinoTapTile(conv(2, 1280, 16)), "2.1×")
+	require.Equal(t, 2, WinoTapTile(conv(2, 1280, 8)), "1.4×; F(4×4) 0.55×")
+	require.Equal(t, 0, WinoTapTile(conv(2, 1280, 4)), "F(2×2) 0.35×")
+	require.Equal(t, 4, WinoTapTile(conv(2, 640, 12)), "F(4×4) 1.2×, F(2×2) 1.05×")
+	require.Equal(t, 2, WinoTapTile(conv(2, 640, 8)), "F(2×2) 1.4×, F(4×4) 0.6×")
 	require.Equal(t, 0, WinoTapTile(NewConvParams(2, 640, 16, 16, 640, 3, 2, 1, true, true, false)), "stride 2")
 	require.Equal(t, 0, WinoTapTile(NewConvParams(2, 640, 16, 16, 640, 1, 1, 0, true, true, false)), "1×1")
 	require.Equal(t, 0, WinoTapTile(conv(2, 12, 16)), "Cin % 8")

@@ -2,6 +2,9 @@
 #define __TEXMMA_HLSL__
 
 
+float4 TexHalves(uint2 w) {
+	return float4(f16tof32(w.x), f16tof32(w.x >> 16), f16tof32(w.y), f16tof32(w.y >> 16));
+}
 #define TEX_MMA(acc, a0, a1, b0, b1, TM, TN) \
 	[unroll] for (uint i = 0; i < TM; i++) { \
 		float4 x = WaveReadLaneAt(a0[i / 8], i % 8); \

@@ -5,14 +5,17 @@
 // WinoTapParams select the class of positions a tap GEMM computes (16 bytes, after
 // its GemmParams in the push constants): the positions ξ·(m+2)+ν whose rows ξ of G have
 // RowTaps nonzero entries and whose columns ν have ColTaps (1: the outer rows 0 and
-// m+1; 3: the inner rows 1…m). Batch z of the GEMM is the class's z-th position, ξ
-// major.
+// m+1; 3: the inner rows 1…m), numbered ξ major. Batch z of the GEMM is the class's
+// z-th pair of positions (WinoTapPairA).
 struct WinoTapParams {
 	// Tile is the output tile side m: 2 or 4.
 	uint Tile;
 	uint RowTaps;
 	uint ColTaps;
-	uint pad0;
+	// Pair is the distance in class numbering from a pair's first position to its
+	// second: the class's column count where pairs are rows ξ, ξ+1 (RowTaps 3), else 1
+	// (columns ν, ν+1).
+	uint Pair;
 };
 
 // WinoG returns G[a][r] of F(m×m, 3×3) (m = 2 or 4; see WinoWeights).
@@ -106,5 +109,43 @@ uint WinoTapIndex(inout WinoTapParams t, uint z, uint i) {
 float WinoTapCoef(inout WinoTapParams t, uint z, uint i) {
 	uint tap = WinoTapIndex(t, z, i);
 	return WinoG(t.Tile, WinoTapXi(t, z), tap/3) * WinoG(t.Tile, WinoTapNu(t, z), tap%3);
+}
+
+// WinoTapPairA returns the class number of pair z's first position (the second is
+// t.Pair further on): pairs take every other row (or column) of the class's.
+uint WinoTapPairA(inout WinoTapParams t, uint z) {
+	return 2*z - z%t.Pair;
+}
+
+// WinoTapSlots returns the number of tap slots a pair fetches: the class's taps, which
+// both positions share, or in the 1-tap class each position's own.
+uint WinoTapSlots(inout WinoTapParams t) {
+	if (t.RowTaps*t.ColTaps == 1) {
+		return 2;
+	}
+	return t.RowTaps * t.ColTaps;
+}
+
+// WinoTapSlotIndex returns the kernel tap r·3+s of pair z's slot i (i < WinoTapSlots).
+uint WinoTapSlotIndex(inout WinoTapParams t, uint z, uint i) {
+	uint a = WinoTapPairA(t, z);
+	if (t.RowTaps*t.ColTaps == 1) {
+		return WinoTapIndex(t, a+i*t.Pair, 0);
+	}
+	return WinoTapIndex(t, a, i);
+}
+
+// WinoTapSlotCoef returns the coefficient of pair z's slot i in the U row of its
+// position q (0: the first, 1: the second); 0 where the slot is the other position's
+// own tap.
+float WinoTapSlotCoef(inout WinoTapParams t, uint z, uint i, uint q) {
+	uint a = WinoTapPairA(t, z) + q*t.Pair;
+	if (t.RowTaps*t.ColTaps == 1) {
+		if (i != q) {
+			return 0;
+		}
+		return WinoTapCoef(t, a, 0);
+	}
+	return WinoTapCoef(t, a, i);
 }
 #endif // __WINOTAPS_HLSL__
