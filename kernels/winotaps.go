@@ -18,8 +18,8 @@ import "os"
 // inner rows ξ and ξ+1 of G (or, where ξ is an outer row, columns ν and ν+1) have their
 // nonzero entries on the same taps, so the pair fetches each tap texel once and forms
 // both U rows from it; the 1-tap class's pairs fetch both positions' taps. On the
-// 9-fetch positions that is 26 texel fetches per k-step of a 32×32 tile instead of
-// 44; measured against one position per workgroup (9 interleaved pairs, medians):
+// 9-fetch positions that is 26 texel fetches per position and k-step of a 32×32 tile
+// instead of 44; measured against one position per workgroup (9 interleaved pairs, medians):
 // 1.28–1.49× on the 9-tap class, 1.04–1.15× on the 3-tap ones.
 //
 // Measured on lavapipe against the direct "tex" conv (transforms included, 2 images, 7
@@ -114,29 +114,31 @@ func winoTapFirst(taps uint32, a uint32) uint32 {
 	return 2
 }
 
-// WinoTapXi returns ξ, the row of G of batch z's position.
+// WinoTapXi returns ξ, the row of G of the class's position z.
 func WinoTapXi(t *WinoTapParams, z uint32) uint32 {
 	return winoTapRow(t.Tile, t.RowTaps, z/WinoTapCount(t.Tile, t.ColTaps))
 }
 
-// WinoTapNu returns ν, the column of batch z's position.
+// WinoTapNu returns ν, the column of the class's position z.
 func WinoTapNu(t *WinoTapParams, z uint32) uint32 {
 	return winoTapRow(t.Tile, t.ColTaps, z%WinoTapCount(t.Tile, t.ColTaps))
 }
 
-// WinoTapPos returns batch z's position ξ·(m+2)+ν: its slice of V and of M.
+// WinoTapPos returns the class's position z as ξ·(m+2)+ν: its slice of V and of M.
 func WinoTapPos(t *WinoTapParams, z uint32) uint32 {
 	return WinoTapXi(t, z)*(t.Tile+2) + WinoTapNu(t, z)
 }
 
-// WinoTapIndex returns the kernel tap r·3+s of batch z's i-th term (i < RowTaps·ColTaps).
+// WinoTapIndex returns the kernel tap r·3+s of the i-th term of the class's position z
+// (i < RowTaps·ColTaps).
 func WinoTapIndex(t *WinoTapParams, z uint32, i uint32) uint32 {
 	r := winoTapFirst(t.RowTaps, WinoTapXi(t, z)) + i/t.ColTaps
 	s := winoTapFirst(t.ColTaps, WinoTapNu(t, z)) + i%t.ColTaps
 	return r*3 + s
 }
 
-// WinoTapCoef returns the coefficient G[ξ][r]·G[ν][s] of batch z's i-th term.
+// WinoTapCoef returns the coefficient G[ξ][r]·G[ν][s] of the i-th term of the class's
+// position z.
 func WinoTapCoef(t *WinoTapParams, z uint32, i uint32) float32 {
 	tap := WinoTapIndex(t, z, i)
 	return WinoG(t.Tile, WinoTapXi(t, z), tap/3) * WinoG(t.Tile, WinoTapNu(t, z), tap%3)
@@ -201,7 +203,7 @@ func WinoTapSlotCoef(t *WinoTapParams, z uint32, i uint32, q uint32) float32 {
 #define WTM 32
 #define WTN 4
 #define WTQ (WTM / 8)
-// // winoTapStore writes the tile acc of position pos.
+// // WINO_TAP_STORE writes the tile acc of position pos.
 #define WINO_TAP_STORE(acc, pos) \
 	[loop] for (uint i = 0; i < WTM; i++) { \
 		[unroll] for (uint j = 0; j < WTN; j++) { \
@@ -332,7 +334,7 @@ func WinoTapGemmCPU(p WinoTapGemmParams, a []float32, w []uint32, c []float32) {
 	u := make([]float32, g.K)
 	GemmBufB = w
 	defer func() { GemmBufB = nil }()
-	for z := uint32(0); z < 2*GemmBatch(&g); z++ { // both positions of every pair
+	for z := uint32(0); z < 2*GemmBatch(&g); z++ { // every position of the class
 		pos := WinoTapPos(&t, z)
 		for n := uint32(0); n < g.N; n++ {
 			for k := range u {

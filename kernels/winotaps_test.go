@@ -49,7 +49,7 @@ func TestWinoTapClasses(t *testing.T) {
 					slots := map[uint32]float32{}
 					for i := uint32(0); i < WinoTapSlots(&tg.Taps); i++ {
 						if c := WinoTapSlotCoef(&tg.Taps, z, i, q); c != 0 {
-							slots[WinoTapSlotIndex(&tg.Taps, z, i)] = c
+							slots[WinoTapSlotIndex(&tg.Taps, z, i)] += c
 						}
 					}
 					require.Equal(t, want, slots, "F(%d) position %d from its pair's slots", m, pos)

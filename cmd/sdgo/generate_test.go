@@ -48,7 +48,7 @@ func sdgoBinary(t *testing.T) string {
 // runBinary runs the built CLI and returns its exit code, stdout and stderr.
 func runBinary(t *testing.T, args ...string) (int, string, string) {
 	cmd := exec.Command(sdgoBinary(t), args...)
-	cmd.Env = append(os.Environ(), "SDGO_CACHE_DIR="+filepath.Join(os.TempDir(), "sdgo-test-cache"))
+	cmd.Env = append(os.Environ(), "SDGO_CACHE_DIR="+filepath.Join(os.TempDir(), "sdgo-test-cache", "sdgo-cli")) // see fixture.Device
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

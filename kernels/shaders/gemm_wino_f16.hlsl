@@ -13,7 +13,7 @@
 #define WTM 32
 #define WTN 4
 #define WTQ (WTM / 8)
-// winoTapStore writes the tile acc of position pos.
+// WINO_TAP_STORE writes the tile acc of position pos.
 #define WINO_TAP_STORE(acc, pos) \
 	[loop] for (uint i = 0; i < WTM; i++) { \
 		[unroll] for (uint j = 0; j < WTN; j++) { \

@@ -83,29 +83,31 @@ uint winoTapFirst(uint taps, uint a) {
 	return 2;
 }
 
-// WinoTapXi returns ξ, the row of G of batch z's position.
+// WinoTapXi returns ξ, the row of G of the class's position z.
 uint WinoTapXi(inout WinoTapParams t, uint z) {
 	return winoTapRow(t.Tile, t.RowTaps, z/WinoTapCount(t.Tile, t.ColTaps));
 }
 
-// WinoTapNu returns ν, the column of batch z's position.
+// WinoTapNu returns ν, the column of the class's position z.
 uint WinoTapNu(inout WinoTapParams t, uint z) {
 	return winoTapRow(t.Tile, t.ColTaps, z%WinoTapCount(t.Tile, t.ColTaps));
 }
 
-// WinoTapPos returns batch z's position ξ·(m+2)+ν: its slice of V and of M.
+// WinoTapPos returns the class's position z as ξ·(m+2)+ν: its slice of V and of M.
 uint WinoTapPos(inout WinoTapParams t, uint z) {
 	return WinoTapXi(t, z)*(t.Tile+2) + WinoTapNu(t, z);
 }
 
-// WinoTapIndex returns the kernel tap r·3+s of batch z's i-th term (i < RowTaps·ColTaps).
+// WinoTapIndex returns the kernel tap r·3+s of the i-th term of the class's position z
+// (i < RowTaps·ColTaps).
 uint WinoTapIndex(inout WinoTapParams t, uint z, uint i) {
 	uint r = winoTapFirst(t.RowTaps, WinoTapXi(t, z)) + i/t.ColTaps;
 	uint s = winoTapFirst(t.ColTaps, WinoTapNu(t, z)) + i%t.ColTaps;
 	return r*3 + s;
 }
 
-// WinoTapCoef returns the coefficient G[ξ][r]·G[ν][s] of batch z's i-th term.
+// WinoTapCoef returns the coefficient G[ξ][r]·G[ν][s] of the i-th term of the class's
+// position z.
 float WinoTapCoef(inout WinoTapParams t, uint z, uint i) {
 	uint tap = WinoTapIndex(t, z, i);
 	return WinoG(t.Tile, WinoTapXi(t, z), tap/3) * WinoG(t.Tile, WinoTapNu(t, z), tap%3);

@@ -72,8 +72,8 @@ type Net struct {
 	// next one for one-shot generations of 512² and more (unet.LoadWinograd): where
 	// the multiplies are many and the weights few. The other 3×3 stride-1 convs of
 	// CPU devices keep their fp16 kernel and run as Winograd on the tap GEMMs where
-	// kernels.WinoTapTile finds it faster (the deeper levels: F(4×4) at 16×16, F(2×2)
-	// at 8×8), forming U as they load the kernel: no extra memory.
+	// kernels.WinoTapTile finds it faster (the deeper levels: F(4×4) at 12×12 and
+	// 16×16, F(2×2) at 8×8), forming U as they load the kernel: no extra memory.
 	Winograd bool
 	params   []*gpu.Tensor
 	kernels  map[string]*gpu.Kernel

@@ -1,9 +1,9 @@
 package nn
 
 import (
-	"fmt"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/sdgo/sdgo/gpu"
 	"github.com/sdgo/sdgo/kernels"
@@ -64,7 +64,7 @@ func (n *Net) BatchConcat(a, b Tensor) Tensor {
 	if n.err != nil {
 		return Tensor{}
 	}
-	if len(a.Shape) == 0 || fmt.Sprint(a.Shape[1:]) != fmt.Sprint(b.Shape[1:]) {
+	if len(a.Shape) == 0 || len(b.Shape) != len(a.Shape) || !slices.Equal(a.Shape[1:], b.Shape[1:]) {
 		n.Failf("batch concat: %v and %v do not match", a.Shape, b.Shape)
 		return Tensor{}
 	}

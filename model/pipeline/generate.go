@@ -37,7 +37,7 @@ type generation struct {
 	res   *Result
 	rng   sampler.RNG
 	batch int
-	cfg   bool // classifier-free guidance: the UNet sees 2·batch rows, uncond first
+	cfg   bool // classifier-free guidance: text and prediction have 2·batch rows, uncond first
 	h, w  int  // latent size
 	// tileSize is the latent tile side of a requested tiled decode.
 	tileSize int

@@ -175,7 +175,8 @@ func (g *generation) newUNetRun(plan *sampler.Plan, text *gpu.Tensor, ctxLen int
 		u.close()
 		return nil, err
 	}
-	// The sampler's buffers that live in the UNet's input and output.
+	// The sampler's buffers that live in the UNet's input and output (half: one image
+	// batch's latents, all of the input).
 	half := int64(4 * g.latentSize())
 	fixed := map[sampler.Buf]gpu.Binding{}
 	if g.cfg {

@@ -190,6 +190,9 @@ func stack(n *nn.Net, x, like nn.Tensor) nn.Tensor {
 // halved. Every intermediate named like diffusers' modules is passed to tap (if not
 // nil), so tests can compare them with reference activations.
 func (u *UNet) Forward(n *nn.Net, sample, timesteps nn.Tensor, cond *Conditioning, tap func(name string, t nn.Tensor)) nn.Tensor {
+	if n.Err() != nil {
+		return nn.Tensor{}
+	}
 	if tap == nil {
 		tap = func(string, nn.Tensor) {}
 	}
@@ -342,6 +345,9 @@ func loadTransformer(n *nn.Net, w *weights.Weights, p string, cfg weights.UNetCo
 }
 
 func (t transformer) forward(n *nn.Net, x nn.Tensor, cond *Conditioning) nn.Tensor {
+	if !x.Valid() { // an error earlier in the graph
+		return x
+	}
 	hgt, wid := x.Shape[2], x.Shape[3]
 	h := n.Linear(n.GroupNormTokens(x, t.norm, groups, transformerGN), t.linIn, nn.EpilogueNone, nn.Tensor{})
 	for _, b := range t.blocks {

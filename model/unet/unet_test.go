@@ -176,11 +176,12 @@ func TestUNetFromProjections(t *testing.T) {
 	}
 }
 
-// TestUNetSharedLatent checks guidance's shared latent: one sample with a two-row
-// conditioning gives what the sample stacked twice gives, for SD 1 and SD 2 (whose
-// first block differs: linear projections) and the 9-channel inpainting UNet, and
-// sample and timestep rows that are neither the conditioning's nor half of them are
-// refused.
+// TestUNetSharedLatent checks guidance's shared latent: N samples with a conditioning of
+// 2N rows give what the samples stacked twice give, for N = 1 and 2 (rows in [uncond;
+// cond] order), for SD 1 and SD 2 (whose first block differs: linear projections) and
+// the 9-channel inpainting UNet; sample and timestep rows that are neither the
+// conditioning's nor half of them are refused, and an evaluation recorded after an
+// error stays a no-op.
 func TestUNetSharedLatent(t *testing.T) {
 	d := fixture.Device(t)
 	for _, tc := range []struct{ model, golden string }{
@@ -196,33 +197,51 @@ func TestUNetSharedLatent(t *testing.T) {
 			shape := g.Info("sample").Shape
 			k := shape[1] * shape[2] * shape[3]
 			one := fixture.Float32(t, g, "sample")[:k:k]
-			ts := fixture.Float32(t, g, "timestep")[:1]
+			t0 := fixture.Float32(t, g, "timestep")[0]
 			width := m.Config.UNet.CrossAttentionDim
 			ctx := fixture.Float32(t, g, "encoder_hidden_states")
 			ctx = ctx[: len(ctx)/shape[0] : len(ctx)/shape[0]]
-			ctx = append(ctx, ctx...)
-			for i := len(ctx) / 2; i < len(ctx); i++ {
-				ctx[i] = -0.5 * ctx[i] // a second row that differs from the first
+			// rows returns count rows of v, row i scaled by 1 − 0.7·i so that they differ.
+			rows := func(v []float32, count int) []float32 {
+				var out []float32
+				for i := range count {
+					for _, x := range v {
+						out = append(out, x*(1-0.7*float32(i)))
+					}
+				}
+				return out
 			}
-			eval := func(sample, ts []float32) []float32 {
+			eval := func(sample []float32, batch int, text []float32) []float32 {
+				ts := make([]float32, batch)
+				for i := range ts {
+					ts[i] = t0
+				}
+				textRows := len(text) / len(ctx)
 				out := fixture.Run(t, n, func(tap func(string, nn.Tensor)) {
-					rows := len(ts)
-					c := fixture.Input(t, n, ctx, 2, len(ctx)/(2*width), width)
-					tap("out", u.Forward(n, fixture.Input(t, n, sample, rows, shape[1], shape[2], shape[3]), fixture.Input(t, n, ts, rows), u.FromText(n, c), nil))
+					c := fixture.Input(t, n, text, textRows, len(ctx)/width, width)
+					tap("out", u.Forward(n, fixture.Input(t, n, sample, batch, shape[1], shape[2], shape[3]), fixture.Input(t, n, ts, batch), u.FromText(n, c), nil))
 				})
 				require.NoError(t, n.Err())
 				return out["out"]
 			}
-			shared, stacked := eval(one, ts), eval(append(append([]float32{}, one...), one...), []float32{ts[0], ts[0]})
-			half := len(stacked) / 2
-			diff, _ := fixture.MaxAbsDiff(stacked[:half], stacked[half:])
-			require.Greater(t, diff, 1e-3, "the two conditionings should give different predictions")
-			require.Equal(t, stacked, shared)
+			for _, batch := range []int{1, 2} {
+				samples, text := rows(one, batch), rows(ctx, 2*batch)
+				shared := eval(samples, batch, text)
+				stacked := eval(append(append([]float32{}, samples...), samples...), 2*batch, text)
+				half := len(stacked) / 2
+				diff, _ := fixture.MaxAbsDiff(stacked[:half], stacked[half:])
+				require.Greater(t, diff, 1e-3, "the two halves' texts should give different predictions")
+				require.Equal(t, stacked, shared, "%d samples", batch)
+			}
 
 			n.Begin()
-			c := fixture.Input(t, n, ctx, 2, len(ctx)/(2*width), width)
-			u.Forward(n, fixture.Input(t, n, append(append(one, one...), one...), 3, shape[1], shape[2], shape[3]), fixture.Input(t, n, []float32{1, 1, 1}, 3), u.FromText(n, c), nil)
+			c := fixture.Input(t, n, rows(ctx, 2), 2, len(ctx)/width, width)
+			u.Forward(n, fixture.Input(t, n, rows(one, 3), 3, shape[1], shape[2], shape[3]), fixture.Input(t, n, []float32{t0, t0, t0}, 3), u.FromText(n, c), nil)
 			require.ErrorContains(t, n.Err(), "for a conditioning of 2 rows")
+			require.NotPanics(t, func() {
+				c := fixture.Input(t, n, rows(ctx, 2), 2, len(ctx)/width, width)
+				require.False(t, u.Forward(n, fixture.Input(t, n, one, 1, shape[1], shape[2], shape[3]), fixture.Input(t, n, []float32{t0}, 1), u.FromText(n, c), nil).Valid())
+			})
 		})
 	}
 }
