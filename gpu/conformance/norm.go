@@ -58,9 +58,9 @@ func init() {
 		if s.offset != 0 {
 			shape += fmt.Sprintf(" +%g", s.offset)
 		}
-		// Both partitionings of the statistics (GroupNormThreads) on every device, but
-		// GPUs skip the CPU partition's cases that take the texel passes (HW % 4 == 0).
-		// The CPU partitioning's cases that take the texel passes are CPU-only.
+		// Both partitionings of the statistics (GroupNormThreads) on every device, except
+		// that the CPU partitioning's cases taking the texel passes (HW % 4 == 0) are
+		// CPU-only.
 		for _, t := range []kernels.Target{{CPU: true}, {}} {
 			per := fmt.Sprintf(" T=%d", kernels.GroupNormThreads(s.c/32*s.h*s.w, t))
 			p := kernels.NewGroupNormParams(s.b, s.c, s.h*s.w, 32, s.eps, s.act, t)

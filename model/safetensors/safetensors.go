@@ -7,8 +7,10 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"syscall"
 
@@ -129,12 +131,8 @@ func parse(path string, b []byte) (*File, error) {
 	}
 	data := b[8+n:]
 	sf := &File{Path: path, tensors: map[string]*Info{}, data: data}
-	names := make([]string, 0, len(raw))
-	for name := range raw {
-		names = append(names, name)
-	}
-	sort.Strings(names) // a bad file's error names the same tensor every time
-	for _, name := range names {
+	// In name order, so that a bad file's error names the same tensor every time.
+	for _, name := range slices.Sorted(maps.Keys(raw)) {
 		msg := raw[name]
 		if name == "__metadata__" {
 			if err := json.Unmarshal(msg, &sf.Metadata); err != nil {
