@@ -201,23 +201,12 @@ func describe(inst vk.Instance, pd vk.PhysicalDevice) (Info, bool) {
 		PipelineCacheUUID:     p.PipelineCacheUUID,
 		pd:                    pd,
 	}
-	var qn uint32
-	vk.GetPhysicalDeviceQueueFamilyProperties(pd, &qn, nil)
-	qs := make([]vk.QueueFamilyProperties, qn)
-	vk.GetPhysicalDeviceQueueFamilyProperties(pd, &qn, qs)
-	found := false
-	for i := range qs {
-		qs[i].Deref()
-		if vk.QueueFlagBits(qs[i].QueueFlags)&vk.QueueComputeBit != 0 {
-			in.queueFamily = uint32(i)
-			in.Timestamps = qs[i].TimestampValidBits > 0 && l.TimestampComputeAndGraphics.B()
-			found = true
-			break
-		}
-	}
-	if !found {
+	family, tsBits, ok := computeFamily(inst, pd)
+	if !ok {
 		return in, false
 	}
+	in.queueFamily = family
+	in.Timestamps = tsBits > 0 && l.TimestampComputeAndGraphics.B()
 	e := queryExt(inst, pd)
 	in.SubgroupSize = e.subgroupSize
 	in.Float16 = e.float16
@@ -337,6 +326,7 @@ type Device struct {
 	cmdPool vk.CommandPool
 	fence   vk.Fence
 	cache   *pipelineCache
+	fns     vkFns // the entry points of vkcalls.go
 	mem     *allocator
 	work    *Tensor // the work queue of the queued kernels (kernels.Spec.Queue)
 	kernels map[string]*Kernel
@@ -366,27 +356,12 @@ func (d *Device) open(sel string) error {
 	if d.Info, err = pick(infos, sel); err != nil {
 		return err
 	}
+	if err := d.loadFns(); err != nil {
+		return err
+	}
 	chain := featureChain(d.Info.Float16, d.Info.Storage16, d.Info.CoopMatrix)
 	defer freeChain(chain)
-	var exts []string
-	if d.Info.CoopMatrix {
-		exts = append(exts, "VK_NV_cooperative_matrix\x00")
-	}
-	q := vk.DeviceQueueCreateInfo{
-		SType:            vk.StructureTypeDeviceQueueCreateInfo,
-		QueueFamilyIndex: d.Info.queueFamily,
-		QueueCount:       1,
-		PQueuePriorities: []float32{1},
-	}
-	var dev vk.Device
-	r := vk.CreateDevice(d.Info.pd, &vk.DeviceCreateInfo{
-		SType:                   vk.StructureTypeDeviceCreateInfo,
-		PNext:                   chain,
-		QueueCreateInfoCount:    1,
-		PQueueCreateInfos:       []vk.DeviceQueueCreateInfo{q},
-		EnabledExtensionCount:   uint32(len(exts)),
-		PpEnabledExtensionNames: exts,
-	}, nil, &dev)
+	dev, r := createDevice(d.inst, d.Info.pd, d.Info.queueFamily, chain, d.Info.CoopMatrix)
 	if err := vkCheck(r, "create device "+d.Info.Name); err != nil {
 		return err
 	}
@@ -455,15 +430,10 @@ func (d *Device) Close() error {
 
 // submit runs one command buffer and waits for it.
 func (d *Device) submit(cmd vk.CommandBuffer) error {
-	r := vk.QueueSubmit(d.queue, 1, []vk.SubmitInfo{{
-		SType:              vk.StructureTypeSubmitInfo,
-		CommandBufferCount: 1,
-		PCommandBuffers:    []vk.CommandBuffer{cmd},
-	}}, d.fence)
-	if err := vkCheck(r, "submit"); err != nil {
+	if err := vkCheck(d.queueSubmit(cmd, d.fence), "submit"); err != nil {
 		return err
 	}
-	r = vk.WaitForFences(d.dev, 1, []vk.Fence{d.fence}, vk.True, ^uint64(0))
+	r := vk.WaitForFences(d.dev, 1, []vk.Fence{d.fence}, vk.True, ^uint64(0))
 	if err := vkCheck(r, "wait for the device"); err != nil {
 		return err
 	}

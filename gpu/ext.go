@@ -51,7 +51,8 @@ typedef struct {
 
 static void* sdgo_lib;
 
-static void* sdgo_proc(void* instance, const char* name) {
+// sdgo_proc returns the entry point name (through vkGetInstanceProcAddr).
+void* sdgo_proc(void* instance, const char* name) {
 	if (!sdgo_lib) sdgo_lib = dlopen("libvulkan.so.1", RTLD_LAZY);
 	if (!sdgo_lib) return 0;
 	sdgo_gipa gipa = (sdgo_gipa)dlsym(sdgo_lib, "vkGetInstanceProcAddr");

@@ -45,71 +45,34 @@ func (k *Kernel) create(d *Device, code []byte) error {
 	for i := range words {
 		words[i] = uint32(code[4*i]) | uint32(code[4*i+1])<<8 | uint32(code[4*i+2])<<16 | uint32(code[4*i+3])<<24
 	}
-	var module vk.ShaderModule
-	r := vk.CreateShaderModule(d.dev, &vk.ShaderModuleCreateInfo{
-		SType:    vk.StructureTypeShaderModuleCreateInfo,
-		CodeSize: uint64(len(code)),
-		PCode:    words,
-	}, nil, &module)
+	module, r := d.createModule(words)
 	if err := vkCheck(r, "create shader module"); err != nil {
 		return err
 	}
 	k.module = module
 	track("shader module", 1)
 	n := k.bindings()
-	binds := make([]vk.DescriptorSetLayoutBinding, n)
-	for i := range binds {
-		binds[i] = vk.DescriptorSetLayoutBinding{
-			Binding:         uint32(i),
-			DescriptorType:  k.descriptorType(i),
-			DescriptorCount: 1,
-			StageFlags:      vk.ShaderStageFlags(vk.ShaderStageComputeBit),
-		}
+	types := make([]vk.DescriptorType, n)
+	for i := range types {
+		types[i] = k.descriptorType(i)
 	}
-	var setLay vk.DescriptorSetLayout
-	r = vk.CreateDescriptorSetLayout(d.dev, &vk.DescriptorSetLayoutCreateInfo{
-		SType:        vk.StructureTypeDescriptorSetLayoutCreateInfo,
-		BindingCount: uint32(n),
-		PBindings:    binds,
-	}, nil, &setLay)
+	setLay, r := d.createSetLayout(types)
 	if err := vkCheck(r, "create descriptor set layout"); err != nil {
 		return err
 	}
 	k.setLay = setLay
 	track("descriptor set layout", 1)
-	lay := vk.PipelineLayoutCreateInfo{
-		SType:          vk.StructureTypePipelineLayoutCreateInfo,
-		SetLayoutCount: 1,
-		PSetLayouts:    []vk.DescriptorSetLayout{k.setLay},
-	}
-	if k.Spec.ParamsSize > 0 {
-		lay.PushConstantRangeCount = 1
-		lay.PPushConstantRanges = []vk.PushConstantRange{{
-			StageFlags: vk.ShaderStageFlags(vk.ShaderStageComputeBit),
-			Size:       uint32(k.Spec.ParamsSize),
-		}}
-	}
-	var layout vk.PipelineLayout
-	if err := vkCheck(vk.CreatePipelineLayout(d.dev, &lay, nil, &layout), "create pipeline layout"); err != nil {
+	layout, r := d.createPipelineLayout(k.setLay, k.Spec.ParamsSize)
+	if err := vkCheck(r, "create pipeline layout"); err != nil {
 		return err
 	}
 	k.layout = layout
 	track("pipeline layout", 1)
-	pipes := make([]vk.Pipeline, 1)
-	r = vk.CreateComputePipelines(d.dev, d.cache.handle, 1, []vk.ComputePipelineCreateInfo{{
-		SType: vk.StructureTypeComputePipelineCreateInfo,
-		Stage: vk.PipelineShaderStageCreateInfo{
-			SType:  vk.StructureTypePipelineShaderStageCreateInfo,
-			Stage:  vk.ShaderStageComputeBit,
-			Module: k.module,
-			PName:  "main\x00",
-		},
-		Layout: k.layout,
-	}}, nil, pipes)
+	pipeline, r := d.createComputePipeline(k.module, k.layout)
 	if err := vkCheck(r, "create compute pipeline"); err != nil {
 		return err
 	}
-	k.pipeline = pipes[0]
+	k.pipeline = pipeline
 	track("pipeline", 1)
 	return nil
 }

@@ -385,10 +385,9 @@ func (d *Device) copyBuffer(src vk.Buffer, srcOff int64, dst vk.Buffer, dstOff, 
 	}
 	all := vk.AccessFlags(vk.AccessShaderWriteBit | vk.AccessShaderReadBit | vk.AccessTransferWriteBit | vk.AccessTransferReadBit | vk.AccessHostWriteBit | vk.AccessHostReadBit)
 	stages := vk.PipelineStageFlags(vk.PipelineStageComputeShaderBit | vk.PipelineStageTransferBit | vk.PipelineStageHostBit)
-	barrier := []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier, SrcAccessMask: all, DstAccessMask: all}}
-	vk.CmdPipelineBarrier(cmd, stages, stages, 0, 1, barrier, 0, nil, 0, nil)
-	vk.CmdCopyBuffer(cmd, src, dst, 1, []vk.BufferCopy{{SrcOffset: vk.DeviceSize(srcOff), DstOffset: vk.DeviceSize(dstOff), Size: vk.DeviceSize(n)}})
-	vk.CmdPipelineBarrier(cmd, stages, stages, 0, 1, barrier, 0, nil, 0, nil)
+	d.cmdBarrier(cmd, stages, stages, all, all)
+	d.cmdCopy(cmd, src, srcOff, dst, dstOff, n)
+	d.cmdBarrier(cmd, stages, stages, all, all)
 	if err := vkCheck(vk.EndCommandBuffer(cmd), "end copy"); err != nil {
 		return err
 	}

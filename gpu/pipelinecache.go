@@ -38,16 +38,10 @@ func openPipelineCache(d *Device) *pipelineCache {
 	if c.path != "" {
 		data, _ = os.ReadFile(c.path)
 	}
-	info := vk.PipelineCacheCreateInfo{SType: vk.StructureTypePipelineCacheCreateInfo}
-	if len(data) > 0 {
-		info.InitialDataSize = uint64(len(data))
-		info.PInitialData = unsafe.Pointer(&data[0])
-	}
-	var handle vk.PipelineCache
-	if vk.CreatePipelineCache(d.dev, &info, nil, &handle) != vk.Success {
+	handle, r := d.createCache(data)
+	if r != vk.Success {
 		// An unusable cache file: start empty.
-		info.InitialDataSize, info.PInitialData = 0, nil
-		if vk.CreatePipelineCache(d.dev, &info, nil, &handle) != vk.Success {
+		if handle, r = d.createCache(nil); r != vk.Success {
 			c.handle = vk.NullPipelineCache
 			return c
 		}

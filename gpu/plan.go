@@ -160,17 +160,7 @@ func (p *Plan) Record() error {
 			}
 		}
 	}
-	sizes := []vk.DescriptorPoolSize{{Type: vk.DescriptorTypeStorageBuffer, DescriptorCount: uint32(max(nb, 1))}}
-	if nt > 0 {
-		sizes = append(sizes, vk.DescriptorPoolSize{Type: vk.DescriptorTypeUniformTexelBuffer, DescriptorCount: uint32(nt)})
-	}
-	var pool vk.DescriptorPool
-	r := vk.CreateDescriptorPool(d.dev, &vk.DescriptorPoolCreateInfo{
-		SType:         vk.StructureTypeDescriptorPoolCreateInfo,
-		MaxSets:       uint32(len(p.dispatches)),
-		PoolSizeCount: uint32(len(sizes)),
-		PPoolSizes:    sizes,
-	}, nil, &pool)
+	pool, r := d.createPool(len(p.dispatches), max(nb, 1), nt)
 	if err := vkCheck(r, "create descriptor pool"); err != nil {
 		return err
 	}
@@ -178,36 +168,23 @@ func (p *Plan) Record() error {
 	track("descriptor pool", 1)
 	sets := make([]vk.DescriptorSet, len(p.dispatches))
 	for i, ds := range p.dispatches {
-		r := vk.AllocateDescriptorSets(d.dev, &vk.DescriptorSetAllocateInfo{
-			SType:              vk.StructureTypeDescriptorSetAllocateInfo,
-			DescriptorPool:     p.pool,
-			DescriptorSetCount: 1,
-			PSetLayouts:        []vk.DescriptorSetLayout{ds.Kernel.setLay},
-		}, &sets[i])
-		if err := vkCheck(r, "allocate descriptor set"); err != nil {
-			return err
+		if sets[i], r = d.allocateSet(p.pool, ds.Kernel.setLay); r != vk.Success {
+			return vkCheck(r, "allocate descriptor set")
 		}
-		writes := make([]vk.WriteDescriptorSet, len(ds.Bindings))
+		descs := make([]descriptor, len(ds.Bindings))
 		for j, b := range ds.Bindings {
 			off, size := b.span()
-			writes[j] = vk.WriteDescriptorSet{
-				SType:           vk.StructureTypeWriteDescriptorSet,
-				DstSet:          sets[i],
-				DstBinding:      uint32(j),
-				DescriptorCount: 1,
-				DescriptorType:  ds.Kernel.descriptorType(j),
-			}
-			if writes[j].DescriptorType == vk.DescriptorTypeUniformTexelBuffer {
+			if ds.Kernel.descriptorType(j) == vk.DescriptorTypeUniformTexelBuffer {
 				view, err := p.texelView(b.T.b.buf, off, size)
 				if err != nil {
 					return err
 				}
-				writes[j].PTexelBufferView = []vk.BufferView{view}
+				descs[j] = descriptor{view: view}
 			} else {
-				writes[j].PBufferInfo = []vk.DescriptorBufferInfo{{Buffer: b.T.b.buf, Offset: vk.DeviceSize(off), Range: vk.DeviceSize(size)}}
+				descs[j] = descriptor{buf: b.T.b.buf, offset: uint64(off), rangeLen: uint64(size)}
 			}
 		}
-		vk.UpdateDescriptorSets(d.dev, uint32(len(writes)), writes, 0, nil)
+		d.updateSet(sets[i], descs)
 	}
 	if p.timing {
 		var queries vk.QueryPool
@@ -237,13 +214,11 @@ func (p *Plan) record(sets []vk.DescriptorSet) error {
 	}
 	computeStage := vk.PipelineStageFlags(vk.PipelineStageComputeShaderBit)
 	rw := vk.AccessFlags(vk.AccessShaderReadBit | vk.AccessShaderWriteBit)
-	barrier := []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier, SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit), DstAccessMask: rw}}
 	if p.queued {
 		// Each queued dispatch leaves the queue at 0 for the next; zeroing it here makes
 		// a run independent of any earlier one.
 		vk.CmdFillBuffer(cmd, p.d.work.b.buf, vk.DeviceSize(p.d.work.off), workQueueBytes, 0)
-		filled := []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier, SrcAccessMask: vk.AccessFlags(vk.AccessTransferWriteBit), DstAccessMask: rw}}
-		vk.CmdPipelineBarrier(cmd, vk.PipelineStageFlags(vk.PipelineStageTransferBit), computeStage, 0, 1, filled, 0, nil, 0, nil)
+		p.d.cmdBarrier(cmd, vk.PipelineStageFlags(vk.PipelineStageTransferBit), computeStage, vk.AccessFlags(vk.AccessTransferWriteBit), rw)
 	}
 	if p.timing {
 		vk.CmdResetQueryPool(cmd, p.queries, 0, uint32(len(p.dispatches)+1))
@@ -271,7 +246,7 @@ func (p *Plan) record(sets []vk.DescriptorSet) error {
 			hazard = hazard || overlaps(writes, m) || overlaps(reads, m)
 		}
 		if hazard || p.timing {
-			vk.CmdPipelineBarrier(cmd, computeStage, computeStage, 0, 1, barrier, 0, nil, 0, nil)
+			p.d.cmdBarrier(cmd, computeStage, computeStage, vk.AccessFlags(vk.AccessShaderWriteBit), rw)
 			p.barriers++
 			reads, writes = reads[:0], writes[:0]
 		}
@@ -292,8 +267,7 @@ func (p *Plan) record(sets []vk.DescriptorSet) error {
 	}
 	// Make the results visible to copies and host reads after the plan.
 	all := vk.AccessFlags(vk.AccessTransferReadBit | vk.AccessTransferWriteBit | vk.AccessHostReadBit | vk.AccessShaderReadBit | vk.AccessShaderWriteBit)
-	end := []vk.MemoryBarrier{{SType: vk.StructureTypeMemoryBarrier, SrcAccessMask: vk.AccessFlags(vk.AccessShaderWriteBit), DstAccessMask: all}}
-	vk.CmdPipelineBarrier(cmd, computeStage, vk.PipelineStageFlags(vk.PipelineStageTransferBit|vk.PipelineStageHostBit|vk.PipelineStageComputeShaderBit), 0, 1, end, 0, nil, 0, nil)
+	p.d.cmdBarrier(cmd, computeStage, vk.PipelineStageFlags(vk.PipelineStageTransferBit|vk.PipelineStageHostBit|vk.PipelineStageComputeShaderBit), vk.AccessFlags(vk.AccessShaderWriteBit), all)
 	return vkCheck(vk.EndCommandBuffer(cmd), "end plan")
 }
 
