@@ -310,6 +310,13 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 // channels of a pixel and of a weight row per fetch. Pixels whose tap falls in the
 // padding read texel 0 times 0. It needs Cin % 8 == 0 (ConvTexFits). The output is
 // NCHW, as every conv writes it.
+//
+// The 4×4 build (conv_tex4x4: 3×3, stride 1, padding 1 on 4×4 images, ConvTex4x4Fits;
+// SD's deepest UNet level at 256²) holds two whole images per tile. Every tap's input
+// pixel is then one of the tile's own rows, so the tile fetches its 32 pixels' channels
+// once for all 9 taps (8 fetches instead of 72 per 8 channels) and takes each tap's
+// rows from the lanes that hold them; a row whose tap falls in the padding is skipped
+// at compile time (100 of the 144 row-taps of an image remain).
 
 //gosl: hlsl conv_tex
 /*
@@ -321,9 +328,27 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 [[vk::binding(0, 0)]] Buffer<uint4> ConvTexX;
 [[vk::binding(1, 0)]] Buffer<uint4> ConvTexW;
 // // sdgo:variant conv_tex_f16 -DCONV_F16=1
+// // sdgo:variant conv_tex4x4 -DCONV_IMG=4
+// // sdgo:variant conv_tex4x4_f16 -DCONV_F16=1 -DCONV_IMG=4
 #define CTM 32
 #define CTN 4
 #define CQ (CTM / 8)
+// // CONV_TEX_B loads the lane's weights (b0, b1) of tap-major column k: 8 of them.
+#ifdef CONV_F16
+#define CONV_TEX_B(k) \
+	[unroll] for (uint j = 0; j < CTN; j++) { \
+		uint4 w = ConvTexW[(woff[j] + ((k) >> 1)) >> 2]; \
+		b0[j] = TexHalves(w.xy); \
+		b1[j] = TexHalves(w.zw); \
+	}
+#else
+#define CONV_TEX_B(k) \
+	[unroll] for (uint j = 0; j < CTN; j++) { \
+		uint t = (woff[j] + (k)) >> 2; \
+		b0[j] = asfloat(ConvTexW[t]); \
+		b1[j] = asfloat(ConvTexW[t + 1]); \
+	}
+#endif
 void convTexTile(uint3 gid, uint3 lid) {
 	ConvParams p = P;
 	uint ldw = ConvLdW(p);
@@ -334,6 +359,33 @@ void convTexTile(uint3 gid, uint3 lid) {
 	uint npix = p.Rows * p.OW;
 	uint M = p.N * npix;
 	uint m0 = gid.y * CTM;
+	float acc[CTM][CTN];
+	[unroll] for (uint i = 0; i < CTM; i++) { [unroll] for (uint j = 0; j < CTN; j++) { acc[i][j] = 0; } }
+#ifdef CONV_IMG
+	uint xo[CQ]; // texel of channel 0 of the row's pixel
+	[unroll] for (uint q = 0; q < CQ; q++) { xo[q] = min(m0 + 8 * q + lid.x, M - 1) * ctex; }
+	for (uint ci = 0; ci < p.Cin; ci += 8) {
+		float4 a0[CQ], a1[CQ];
+		[unroll] for (uint q = 0; q < CQ; q++) {
+			a0[q] = asfloat(ConvTexX[xo[q] + (ci >> 2)]);
+			a1[q] = asfloat(ConvTexX[xo[q] + (ci >> 2) + 1]);
+		}
+		[unroll] for (uint tap = 0; tap < 9; tap++) {
+			float4 b0[CTN], b1[CTN];
+			CONV_TEX_B(tap * p.Cin + ci);
+			[unroll] for (uint i = 0; i < CTM; i++) {
+				int sy = int(i % (CONV_IMG * CONV_IMG) / CONV_IMG + tap / 3) - 1;
+				int sx = int(i % CONV_IMG + tap % 3) - 1;
+				if (sy >= 0 && sy < CONV_IMG && sx >= 0 && sx < CONV_IMG) {
+					uint src = i - i % (CONV_IMG * CONV_IMG) + uint(sy * CONV_IMG + sx); // the tap's input row
+					float4 x = WaveReadLaneAt(a0[src / 8], src % 8);
+					float4 y = WaveReadLaneAt(a1[src / 8], src % 8);
+					TEX_MMA_ROW(acc, i, x, y, b0, b1, CTN);
+				}
+			}
+		}
+	}
+#else
 	uint img[CQ];
 	int iy0[CQ];
 	int ix0[CQ];
@@ -344,8 +396,6 @@ void convTexTile(uint3 gid, uint3 lid) {
 		iy0[q] = int((p.OY0 + r / p.OW) * p.Stride) - int(p.PadT);
 		ix0[q] = int((r % p.OW) * p.Stride) - int(p.PadL);
 	}
-	float acc[CTM][CTN];
-	[unroll] for (uint i = 0; i < CTM; i++) { [unroll] for (uint j = 0; j < CTN; j++) { acc[i][j] = 0; } }
 	for (uint tap = 0; tap < p.KH * p.KW; tap++) {
 		uint ky = tap / p.KW;
 		uint kx = tap % p.KW;
@@ -366,20 +416,11 @@ void convTexTile(uint3 gid, uint3 lid) {
 				a1[q] = asfloat(ConvTexX[xo[q] + (ci >> 2) + 1]) * vf[q];
 			}
 			float4 b0[CTN], b1[CTN];
-			[unroll] for (uint j = 0; j < CTN; j++) {
-#ifdef CONV_F16
-				uint4 w = ConvTexW[(woff[j] + ((kt + ci) >> 1)) >> 2];
-				b0[j] = TexHalves(w.xy);
-				b1[j] = TexHalves(w.zw);
-#else
-				uint t = (woff[j] + kt + ci) >> 2;
-				b0[j] = asfloat(ConvTexW[t]);
-				b1[j] = asfloat(ConvTexW[t + 1]);
-#endif
-			}
+			CONV_TEX_B(kt + ci);
 			TEX_MMA(acc, a0, a1, b0, b1, CTM, CTN);
 		}
 	}
+#endif
 	// The bias is added once per channel. The stores loop over the rows: unrolled, each
 	// a loop over the lanes in llvmpipe, they took 80% of the kernel's first-run JIT
 	// (4 s against 0.7 s) and were no faster. The loop puts acc in private memory
@@ -685,34 +726,53 @@ void main(uint3 id : SV_DispatchThreadID) {
 //gosl: end conv_splitk_sum
 
 var convVariants = map[string]tileVariant{
-	"tex":  {"conv_tex", 8, 32, 32, 1<<0 | 1<<1, false, false, true},
-	"reg":  {"conv_reg", 8, 32, 32, 0, false, false, false},
-	"tile": {"conv_tile", 256, 64, 64, 0, false, false, false},
-	"big":  {"conv_big", 256, 128, 128, 0, false, false, false},
-	"cm":   {"conv_cm", 256, 128, 128, 0, true, true, false},
-	"cm64": {"conv_cm64", 256, 64, 128, 0, true, true, false},
+	"tex":    {"conv_tex", 8, 32, 32, 1<<0 | 1<<1, false, false, true},
+	"tex4x4": {"conv_tex4x4", 8, 32, 32, 1<<0 | 1<<1, false, false, true},
+	"reg":    {"conv_reg", 8, 32, 32, 0, false, false, false},
+	"tile":   {"conv_tile", 256, 64, 64, 0, false, false, false},
+	"big":    {"conv_big", 256, 128, 128, 0, false, false, false},
+	"cm":     {"conv_cm", 256, 128, 128, 0, true, true, false},
+	"cm64":   {"conv_cm64", 256, 64, 128, 0, true, true, false},
 }
 
 // ConvVariants lists the conv variant names: "tex" (texel fetches from channels-last
-// input and a tap-major weight; the lavapipe winner where ConvTexFits), "reg" (register
+// input and a tap-major weight; the lavapipe winner where ConvTexFits), "tex4x4" (its
+// build for 3×3 convs of 4×4 images, ConvTex4x4Fits), "reg" (register
 // tiles, 8 invocations, storage buffers; any shape) and "tile" (64×64 shared-memory
 // tiles, 256 invocations, for GPUs), "big" (128×128 tiles, 8×8 per invocation, for
 // GPUs) and "cm", "cm64" (tensor cores, 128 or 64 pixels × 128 channels, fp16 weights,
 // for GPUs with cooperative matrices).
-func ConvVariants() []string { return []string{"tex", "reg", "tile", "big", "cm", "cm64"} }
+func ConvVariants() []string { return []string{"tex", "tex4x4", "reg", "tile", "big", "cm", "cm64"} }
 
 // ConvVariant picks the conv variant for p on device t: override if set, else
 // $SDGO_CONV_VARIANT if set, else "tex" on CPU devices and on GPUs "cm"/"cm64" (tensor
 // cores, fp16 weights) or "tile"/"big" (see pickVariant); "tex" falls back to "reg"
-// where p.Cin does not fit it ("tex" and "reg" need subgroups of ≥ 8, as GemmVariant's).
-// On CPU devices the choice depends on p.Cin alone, which is what a layer knows when it
-// loads its weights.
+// where p.Cin does not fit it, and runs as "tex4x4" where p fits that ("tex" and "reg"
+// need subgroups of ≥ 8, as GemmVariant's). On CPU devices the choice of layout
+// (ConvReadsTokens) depends on p.Cin alone, which is what a layer knows when it loads
+// its weights.
 func ConvVariant(t Target, override string, p ConvParams) string {
 	v := pickVariant("SDGO_CONV_VARIANT", t, override, p.Flags&ConvF16 != 0, groupCount(ConvGroups("big", p)))
-	if v == "tex" && !ConvTexFits(int(p.Cin)) {
+	switch {
+	case !ConvReadsTokens(v):
+		return v
+	case !ConvTexFits(int(p.Cin)):
 		return "reg"
+	case ConvTex4x4Fits(p):
+		return "tex4x4"
 	}
-	return v
+	return "tex"
+}
+
+// ConvReadsTokens reports whether conv variant v reads channels-last input and a
+// tap-major weight (see ConvTapMajor): "tex" and "tex4x4".
+func ConvReadsTokens(v string) bool { return v == "tex" || v == "tex4x4" }
+
+// ConvTex4x4Fits reports whether the "tex4x4" variant can run p: a 3×3 conv, stride 1,
+// padding 1, of 4×4 images, all rows, Cin % 8 == 0.
+func ConvTex4x4Fits(p ConvParams) bool {
+	return p.KH == 3 && p.KW == 3 && p.Stride == 1 && p.PadT == 1 && p.PadL == 1 && p.H == 4 && p.W == 4 &&
+		p.OH == 4 && p.OW == 4 && p.OY0 == 0 && p.Rows == 4 && ConvTexFits(int(p.Cin))
 }
 
 // ConvTexFits reports whether the "tex" variant can run a conv of cin input channels:

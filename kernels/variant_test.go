@@ -60,6 +60,16 @@ func TestVariantChoice(t *testing.T) {
 	require.Equal(t, "tile", kernels.ConvVariant(gpu, "", unet))
 	require.Equal(t, "big", kernels.ConvVariant(gpu, "", vae))
 	require.Equal(t, "cm", kernels.ConvVariant(tc, "", vae))
+	deepest := kernels.NewConvParams(2, 1280, 4, 4, 1280, 3, 1, 1, true, true, true) // SD at 256²
+	require.Equal(t, "tex4x4", kernels.ConvVariant(cpu, "", deepest))
+	require.Equal(t, "tex4x4", kernels.ConvVariant(cpu, "tex", deepest), "the texel conv's build for it")
+	require.Equal(t, "tex", kernels.ConvVariant(cpu, "tex4x4", unet), "the 4×4 build asked for where it cannot run")
+	require.Equal(t, "tile", kernels.ConvVariant(gpu, "", deepest))
+	strided := kernels.NewConvParams(2, 1280, 4, 4, 1280, 3, 2, 1, true, true, false)
+	require.Equal(t, "tex", kernels.ConvVariant(cpu, "", strided))
+	rows := deepest
+	rows.Rows = 2
+	require.Equal(t, "tex", kernels.ConvVariant(cpu, "", rows), "a row range")
 
 	self := kernels.NewAttentionParams(2, 4096, 4096, 8, 40, false)
 	spec, groups, err := kernels.FlashAttentionFor(self, tc)

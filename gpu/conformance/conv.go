@@ -75,6 +75,9 @@ var convQuick = []convShape{
 	{n: 1, cin: 8, h: 11, w: 8, cout: 9, k: 3, stride: 1, padT: 1, padL: 1, oy0: 4, rows: 5, bias: true},
 	{n: 1, cin: 32, h: 5, w: 3, cout: 33, k: 3, stride: 1, padT: 1, padL: 1},
 	{n: 2, cin: 16, h: 7, w: 6, cout: 12, k: 3, stride: 1, padT: 1, padL: 1, bias: true, res: true},
+	// 4×4 images (the "tex4x4" build): a half tile (odd batch), the plain store
+	{n: 3, cin: 16, h: 4, w: 4, cout: 70, k: 3, stride: 1, padT: 1, padL: 1, bias: true, res: true},
+	{n: 2, cin: 8, h: 4, w: 4, cout: 9, k: 3, stride: 1, padT: 1, padL: 1},
 	// Winograd F(4×4) (cout % 4 == 0 too): W a multiple of 4 (vector rows) or not, tiles
 	// over the edges, several chunks of tile rows
 	{n: 1, cin: 8, h: 13, w: 10, cout: 20, k: 3, stride: 1, padT: 1, padL: 1, bias: true, res: true},
@@ -87,7 +90,8 @@ var convQuick = []convShape{
 }
 
 // convSD lists conv shapes of SD 1.5/2.1 at 512×512 (UNet at latent 64×64, VAE decoder and
-// encoder at image scale), one image (CFG doubles N for the UNet).
+// encoder at image scale), one image (CFG doubles N for the UNet), and the UNet's
+// deepest level at 256² with guidance's two.
 var convSD = []convShape{
 	{1, 4, 64, 64, 320, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet conv_in", 0},
 	{1, 320, 64, 64, 320, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "unet 320@64", 0},
@@ -101,6 +105,8 @@ var convSD = []convShape{
 	{1, 1280, 16, 16, 1280, 3, 2, 1, 1, 0, 0, 0, 0, true, false, "unet down 16>8", 0},
 	{1, 1280, 8, 8, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "unet 1280@8", 0},
 	{1, 2560, 8, 8, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet up 2560@8", 0},
+	{2, 1280, 4, 4, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, true, "unet 1280@4 (256²)", 0},
+	{2, 2560, 4, 4, 1280, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet up 2560@4 (256²)", 0},
 	{1, 2560, 16, 16, 1280, 1, 1, 0, 0, 0, 0, 0, 0, true, false, "unet up skip 2560@16", 0},
 	{1, 1920, 32, 32, 640, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet up 1920@32", 0},
 	{1, 960, 64, 64, 320, 3, 1, 1, 1, 0, 0, 0, 0, true, false, "unet up 960@64", 0},
@@ -128,6 +134,8 @@ func (s convShape) fits(variant string) bool {
 	switch variant {
 	case "tex":
 		return kernels.ConvTexFits(s.cin)
+	case "tex4x4":
+		return kernels.ConvTex4x4Fits(s.params(false))
 	case "wino":
 		return s.oh == 0 && s.rows == 0 && kernels.WinoFits(s.k, s.stride, s.padT, s.padL, s.padT, s.padL, s.cin)
 	case "wino4", "winotap4":
@@ -293,9 +301,9 @@ func checkConv(d *gpu.Device, variant string, f16 bool, s convShape, sample bool
 	bias := randn(seed+2, s.cout, 0.5)
 	ylen := s.n * s.cout * int(p.OH*p.OW)
 	r := randn(seed+3, ylen, 1)
-	// "tex" reads channels-last X and a tap-major weight.
+	// The "tex" builds read channels-last X and a tap-major weight.
 	xin, win := x, w
-	if variant == "tex" {
+	if kernels.ConvReadsTokens(variant) {
 		xin = channelsLast(x, s.n, s.cin, s.h*s.w)
 		win = kernels.ConvTapMajor(w, s.cout, s.cin, s.k*s.k)
 	}
@@ -341,7 +349,7 @@ func checkConv(d *gpu.Device, variant string, f16 bool, s convShape, sample bool
 	// through the residual binding (R = Y).
 	xBytes := int64(4 * s.cin * s.h * s.w)
 	parts := int((int64(s.n)*xBytes + d.Info.MaxStorageBufferRange - 1) / d.Info.MaxStorageBufferRange)
-	if variant == "tex" && int64(s.n)*xBytes/16 <= d.Info.MaxTexelElements {
+	if kernels.ConvReadsTokens(variant) && int64(s.n)*xBytes/16 <= d.Info.MaxTexelElements {
 		parts = 1 // X is a texel buffer, not bound by the storage range
 	}
 	if winograd(variant) {

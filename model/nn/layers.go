@@ -27,7 +27,7 @@ type ConvLayout int
 const (
 	// ConvPlain: [out, in, k, k], as checkpoints store it (the "reg" and "tile" kernels).
 	ConvPlain ConvLayout = iota
-	// ConvTapMajor: [out, k, k, in] (kernels.ConvTapMajor), for the "tex" conv.
+	// ConvTapMajor: [out, k, k, in] (kernels.ConvTapMajor), for the "tex" convs.
 	ConvTapMajor
 	// ConvWinograd: U [(m+2)², out, in] (kernels.WinoWeights, tile side m from
 	// kernels.WinoTile) of a 3×3 kernel, for the Winograd path; W.Shape is U's.
@@ -74,7 +74,7 @@ func (n *Net) LoadLinear(w *weights.Weights, prefix string) Linear {
 // padding. A [out, in] linear weight is taken as a 1x1 kernel.
 func (n *Net) LoadConv(w *weights.Weights, prefix string, stride, pad int) Conv {
 	c := Conv{Stride: stride, PadT: pad, PadL: pad, PadB: pad, PadR: pad}
-	if src, err := w.Tensor(prefix + ".weight"); err == nil && len(src.Shape) >= 2 && kernels.ConvVariant(n.target(), "", kernels.ConvParams{Cin: uint32(src.Shape[1])}) == "tex" {
+	if src, err := w.Tensor(prefix + ".weight"); err == nil && len(src.Shape) >= 2 && kernels.ConvReadsTokens(kernels.ConvVariant(n.target(), "", kernels.ConvParams{Cin: uint32(src.Shape[1])})) {
 		c.Layout = ConvTapMajor
 		if n.Winograd && len(src.Shape) == 4 && src.Shape[2] == src.Shape[3] && kernels.WinoFits(src.Shape[2], stride, pad, pad, pad, pad, src.Shape[1]) {
 			c.Layout = ConvWinograd

@@ -353,7 +353,7 @@ func (n *Net) conv(in Tensor, shape []int, c Conv, res Tensor) Tensor {
 		return Tensor{}
 	}
 	variant := kernels.ConvVariant(n.target(), "", p)
-	if (c.Layout != ConvPlain) != (variant == "tex") {
+	if (c.Layout != ConvPlain) != kernels.ConvReadsTokens(variant) {
 		n.Failf("conv: the weights were loaded for another conv kernel than %q (was SDGO_CONV_VARIANT changed after loading?)", variant)
 		return Tensor{}
 	}
