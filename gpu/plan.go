@@ -184,7 +184,9 @@ func (p *Plan) Record() error {
 				descs[j] = descriptor{buf: b.T.b.buf, offset: uint64(off), rangeLen: uint64(size)}
 			}
 		}
-		d.updateSet(sets[i], descs)
+		if err := vkCheck(d.updateSet(sets[i], descs), "write descriptor set"); err != nil {
+			return err
+		}
 	}
 	if p.timing {
 		var queries vk.QueryPool

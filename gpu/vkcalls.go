@@ -9,15 +9,18 @@ package gpu
 // vkCreateComputePipelines (which compiles for seconds) when a collection ran
 // meanwhile, walking the create info's pNext chain through memory that a finalizer had
 // freed and malloc handed out again: reproduced by creating pipelines while another
-// goroutine allocates (TestPipelinesUnderGC). Here the structs live in C for the call
-// and Go memory is only passed as an argument. Handles are void*, as the 64-bit ABI
-// lays them out, and the structs are declared by hand like ext.go's.
+// goroutine allocates (TestPipelinesUnderGC). Here the structs live in C for the call,
+// and Go memory reaches C only as a call's argument (and, within sdgo_update_set, from
+// the C structs it builds for that call). Handles are void*, as the 64-bit ABI lays
+// them out (asserted below), and the structs are declared by hand like ext.go's.
 
 /*
 #include <stdint.h>
 #include <stdlib.h>
 
 void* sdgo_proc(void* instance, const char* name); // ext.go
+
+_Static_assert(sizeof(void*) == 8, "sdgo's Vulkan calls pass 64-bit handles as pointers");
 
 // VkPipelineShaderStageCreateInfo
 typedef struct { uint32_t sType; const void* pNext; uint32_t flags; uint32_t stage; void* module; const char* pName; const void* spec; } sdgo_stage_info;
@@ -94,6 +97,7 @@ static int sdgo_compute_family(void* instance, void* pd, uint32_t* family, uint3
 	if (!get) return 0;
 	get(pd, &n, 0);
 	sdgo_family* fs = calloc(n ? n : 1, sizeof(sdgo_family));
+	if (!fs) return 0;
 	get(pd, &n, fs);
 	int found = 0;
 	for (uint32_t i = 0; i < n && !found; i++) {
@@ -146,13 +150,15 @@ static int32_t sdgo_queue_submit(sdgo_fns* f, void* queue, void* cmd, void* fenc
 
 // sdgo_update_set writes descriptor set's bindings 0..n-1: a uniform texel buffer
 // where views[i] is set, else the storage buffer range bufs[i].
-static void sdgo_update_set(sdgo_fns* f, void* device, void* set, uint32_t n, const sdgo_buffer_info* bufs, void* const* views) {
+static int32_t sdgo_update_set(sdgo_fns* f, void* device, void* set, uint32_t n, const sdgo_buffer_info* bufs, void* const* views) {
 	sdgo_write* w = calloc(n, sizeof(sdgo_write));
+	if (!w) return -1; // VK_ERROR_OUT_OF_HOST_MEMORY
 	for (uint32_t i = 0; i < n; i++) {
 		w[i] = (sdgo_write){35, 0, set, i, 0, 1, views[i] ? 4 : 7, 0, views[i] ? 0 : &bufs[i], views[i] ? &views[i] : 0};
 	}
 	f->updateDescriptorSets(device, n, w, 0, 0);
 	free(w);
+	return 0;
 }
 
 static void sdgo_barrier_cmd(sdgo_fns* f, void* cmd, uint32_t srcStages, uint32_t dstStages, uint32_t srcAccess, uint32_t dstAccess) {
@@ -168,6 +174,7 @@ static void sdgo_copy_cmd(sdgo_fns* f, void* cmd, void* src, uint64_t srcOff, vo
 // sdgo_create_set_layout makes a compute-stage layout of n bindings of types[i].
 static int32_t sdgo_create_set_layout(sdgo_fns* f, void* device, uint32_t n, const uint32_t* types, void** layout) {
 	sdgo_binding* b = calloc(n ? n : 1, sizeof(sdgo_binding));
+	if (!b) return -1; // VK_ERROR_OUT_OF_HOST_MEMORY
 	for (uint32_t i = 0; i < n; i++) b[i] = (sdgo_binding){i, types[i], 1, 0x20, 0};
 	sdgo_set_layout_info info = {32, 0, 0, n, b};
 	int32_t r = f->createDescriptorSetLayout(device, &info, 0, layout);
@@ -279,9 +286,9 @@ type descriptor struct {
 }
 
 // updateSet writes the descriptors of set's bindings 0..len(ds)-1.
-func (d *Device) updateSet(set vk.DescriptorSet, ds []descriptor) {
+func (d *Device) updateSet(set vk.DescriptorSet, ds []descriptor) vk.Result {
 	if len(ds) == 0 {
-		return
+		return vk.Success
 	}
 	bufs := make([]C.sdgo_buffer_info, len(ds))
 	views := make([]unsafe.Pointer, len(ds)) // handles: C pointers, not Go memory
@@ -289,7 +296,7 @@ func (d *Device) updateSet(set vk.DescriptorSet, ds []descriptor) {
 		views[i] = ptr(x.view)
 		bufs[i] = C.sdgo_buffer_info{buffer: ptr(x.buf), offset: C.uint64_t(x.offset), _range: C.uint64_t(x.rangeLen)}
 	}
-	C.sdgo_update_set(&d.fns, ptr(d.dev), ptr(set), C.uint32_t(len(ds)), &bufs[0], &views[0])
+	return vk.Result(C.sdgo_update_set(&d.fns, ptr(d.dev), ptr(set), C.uint32_t(len(ds)), &bufs[0], &views[0]))
 }
 
 // cmdBarrier records a memory barrier.

@@ -15,14 +15,15 @@ import (
 // TestPipelinesUnderGC creates pipelines, plans and submissions while another goroutine
 // allocates, so that collections run during the calls into the driver. Through the
 // goki/vulkan bindings (see vkcalls.go) this crashed lavapipe in
-// vkCreateComputePipelines within seconds in two runs of three. It runs in a child
+// vkCreateComputePipelines (5 runs of 5 with the old call). It runs in a child
 // process with Mesa's shader cache off, so that the compiles, and the calls, are long.
 func TestPipelinesUnderGC(t *testing.T) {
 	if os.Getenv("SDGO_TEST_GC_CHILD") == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestPipelinesUnderGC$")
+		cmd := exec.Command(os.Args[0], "-test.v", "-test.run=^"+t.Name()+"$")
 		cmd.Env = append(os.Environ(), "SDGO_TEST_GC_CHILD=1", "MESA_SHADER_CACHE_DISABLE=true", "SDGO_CACHE_DIR="+t.TempDir())
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "%s", out)
+		require.Contains(t, string(out), "--- PASS: "+t.Name(), "the child ran the test")
 		return
 	}
 	defer debug.SetGCPercent(debug.SetGCPercent(5))

@@ -365,7 +365,8 @@ func WinoTapGemmCPU(p WinoTapGemmParams, a []float32, w []uint32, c []float32) {
 // each k-step weighted by its measured time against a direct conv tap's: F(4×4) ≈ 1.85
 // (its 9-fetch positions), F(2×2) ≈ 1.65, transforms included. $SDGO_WINO_TAPS
 // overrides the model: "off" never, "2" or "4" that tile wherever it fits (tests,
-// comparisons); other values leave the choice to the model.
+// comparisons); other values leave the choice to the model. The direct conv of 4×4
+// images is the "tex4x4" build, tex4x4Speedup times as fast as "tex".
 func WinoTapTile(p ConvParams) int {
 	if !WinoFits(int(p.KH), int(p.Stride), int(p.PadT), int(p.PadL), int(p.PadT), int(p.PadL), int(p.Cin)) ||
 		p.KW != 3 || p.OH != p.H || p.OW != p.W || p.Rows != p.OH || p.OY0 != 0 {
@@ -384,6 +385,9 @@ func WinoTapTile(p ConvParams) int {
 	}
 	rowTiles := func(rows int) float64 { return float64((rows + 31) / 32) }
 	direct := 9 * rowTiles(int(p.N*p.H*p.W))
+	if ConvTex4x4Fits(p) {
+		direct /= tex4x4Speedup
+	}
 	best, cost := 0, winoTapMargin*direct
 	for _, m := range []int{4, 2} {
 		if m == 4 && WinoTile(int(p.Cin), int(p.Cout)) != 4 {
@@ -403,3 +407,7 @@ func WinoTapTile(p ConvParams) int {
 var winoTapCost = map[int]float64{4: 1.85, 2: 1.65}
 
 const winoTapMargin = 0.9
+
+// tex4x4Speedup is "tex4x4"'s measured speed against "tex" (1.55–1.63× on SD's 4×4
+// convs, 7 interleaved pairs).
+const tex4x4Speedup = 1.6

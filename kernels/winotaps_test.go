@@ -101,6 +101,7 @@ func TestWinoTapTile(t *testing.T) {
 	require.Equal(t, 4, WinoTapTile(conv(2, 1280, 16)), "2.1×")
 	require.Equal(t, 2, WinoTapTile(conv(2, 1280, 8)), "1.4×; F(4×4) 0.55×")
 	require.Equal(t, 0, WinoTapTile(conv(2, 1280, 4)), "F(2×2) 0.35×")
+	require.Equal(t, 0, WinoTapTile(conv(8, 1280, 4)), "4 images with guidance: F(2×2) would beat conv_tex, not conv_tex4x4")
 	require.Equal(t, 4, WinoTapTile(conv(2, 640, 12)), "F(4×4) 1.2×, F(2×2) 1.05×")
 	require.Equal(t, 2, WinoTapTile(conv(2, 640, 8)), "F(2×2) 1.4×, F(4×4) 0.6×")
 	require.Equal(t, 0, WinoTapTile(NewConvParams(2, 640, 16, 16, 640, 3, 2, 1, true, true, false)), "stride 2")
