@@ -444,17 +444,20 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 // non-causal attention at head dims 40, 64 and 80 (the UNet's). A workgroup of 4
 // subgroups takes 64 query rows of one (batch, head), 16 per subgroup, held as fp16 hi
 // and lo cooperative matrices (Q·Scale, zero-padded to a multiple of 16 wide). Keys and
-// values stream through shared memory 32 at a time, split the same way and loaded from
-// memory a block ahead; the products hi·hi + lo·hi + hi·lo keep about 21 bits. The
-// softmax is online, in one pass: cooperative matrices cannot rescale an accumulator
-// row by row, so each key block's P·V starts from zero on the tensor cores, leaves
-// through the subgroup's staging area, and is added to the output rows that the lanes
-// hold in registers (lane l: row l % 16, the columns of half l / 16) after they scale
-// them by exp(old max − new max). That also keeps the tensor cores' truncating
-// accumulation to 32 keys. Each lane takes 16 of its row's 32 scores; the two halves of
-// a row meet through a subgroup shuffle. A key block costs two workgroup barriers (K
-// and V written; every subgroup done with them); the scores, P and the block's output
-// pass through each subgroup's own staging area behind subgroup barriers only.
+// values stream through shared memory in blocks (64 keys at head dim 40, 32 at 64 and
+// 80), split the same way and loaded from memory a block ahead; the products hi·hi +
+// lo·hi + hi·lo keep about 21 bits. The softmax is online, in one pass: cooperative
+// matrices cannot rescale an accumulator row by row, so each key block's P·V starts
+// from zero on the tensor cores, leaves through the subgroup's staging area, and is
+// added to the output rows that the lanes hold in registers (lane l: row l % 16, the
+// columns of half l / 16) after they scale them by exp(old max − new max). That also
+// keeps the tensor cores' truncating accumulation to one block. Each lane takes half of
+// its row's scores; the two halves of a row meet through a subgroup shuffle. A key
+// block costs two workgroup barriers (K and V written; every subgroup done with them);
+// the scores, P (over the scores, once read) and the block's output pass through each
+// subgroup's own staging area behind subgroup barriers only. Measured on the H100 at
+// 2×4096×4096 with 8 heads of 40: blocks of 64 keys 2.36–2.42 ms, of 32 2.96–2.97 ms
+// (a second buffer for K and V instead, one barrier a block fewer: 2.88–2.89 ms).
 
 //gosl: hlsl flash_cm_d40
 /*
@@ -468,6 +471,13 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 #ifndef HEAD_DIM
 #define HEAD_DIM 40
 #endif
+// // FA_KB keys per block: 64 at head dim 40; at 64 and 80 the pool would pass 48 KiB
+// // with 64, so 32.
+#if HEAD_DIM <= 40
+#define FA_KB 64
+#else
+#define FA_KB 32
+#endif
 layout(local_size_x = 128) in;
 layout(std430, binding = 0) buffer FaQ4 { vec4 FaQ[]; };
 layout(std430, binding = 1) buffer FaK4 { vec4 FaK[]; };
@@ -476,22 +486,19 @@ layout(std430, binding = 3) buffer FaO1 { float FaO[]; };
 layout(push_constant) uniform PC { AttentionParams P; };
 #define FA_DC ((HEAD_DIM + 15) / 16)
 #define FA_LDD (2 * FA_DC + 1)
+#define FA_KT (FA_KB / 16)
 #define FA_KH 0
-#define FA_KL (32 * FA_LDD)
-#define FA_VH (64 * FA_LDD)
-#define FA_VL (96 * FA_LDD)
-#define FA_W (128 * FA_LDD)
-// // A subgroup's staging area (texels): the 16×32 scores (rows of 8) from 0, P's hi and
-// // lo parts (rows of FA_LDP) from FA_P and FA_P + 80, and, over all of them, the key
-// // block's 16 × 16·FA_DC output (rows of 4·FA_DC).
-#define FA_LDP 5
-#define FA_P 128
+#define FA_KL (FA_KB * FA_LDD)
+#define FA_VH (2 * FA_KB * FA_LDD)
+#define FA_VL (3 * FA_KB * FA_LDD)
+#define FA_W (4 * FA_KB * FA_LDD)
+// // A subgroup's staging area (texels): the 16×FA_KB scores (rows of FA_LDS); over them,
+// // once read, P's hi and lo parts (rows of FA_LDP, lo from 16·FA_LDP); over all of
+// // them, the key block's 16 × 16·FA_DC output (rows of 4·FA_DC).
+#define FA_LDS (FA_KB / 4)
+#define FA_LDP (FA_KB / 8 + 1)
 #define FA_OC (8 * FA_DC)
-#if 64 * FA_DC > FA_P + 160
-#define FA_WS (64 * FA_DC)
-#else
-#define FA_WS (FA_P + 160)
-#endif
+#define FA_WS max(max(16 * FA_LDS, 32 * FA_LDP), 64 * FA_DC)
 #define FA_ACC fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
 #define FA_IN fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
 shared uvec4 faPool[FA_W + 4 * FA_WS];
@@ -518,10 +525,10 @@ void faStageQ(uint q0) {
 	}
 }
 // // A key block's K and V are fetched into registers a block ahead (faFetch: texel
-// // pair e = invocation + 128·i of the block's 32 rows × 2·FA_DC, row r token
+// // pair e = invocation + 128·i of the block's FA_KB rows × 2·FA_DC, row r token
 // // min(j0 + r, Tk − 1)) and split into the pool's K and V areas (faPut) once the
 // // previous block is done with them, so their loads overlap its tensor-core work.
-#define FA_PI ((64 * FA_DC + 127) / 128)
+#define FA_PI ((2 * FA_KB * FA_DC + 127) / 128)
 vec4 faK[FA_PI][2];
 vec4 faV[FA_PI][2];
 void faFetch(uint j0) {
@@ -533,7 +540,7 @@ void faFetch(uint j0) {
 		faK[i][1] = vec4(0.0);
 		faV[i][0] = vec4(0.0);
 		faV[i][1] = vec4(0.0);
-		if (e < 64 * FA_DC && c * 8 < HEAD_DIM) {
+		if (e < 2 * FA_KB * FA_DC && c * 8 < HEAD_DIM) {
 			uint off = (gl_WorkGroupID.z * p.Tk + min(j0 + r, p.Tk - 1)) * p.KRow + gl_WorkGroupID.y * HEAD_DIM + c * 8;
 			faK[i][0] = FaK[off / 4];
 			faK[i][1] = FaK[off / 4 + 1];
@@ -545,7 +552,7 @@ void faFetch(uint j0) {
 void faPut() {
 	[[unroll]] for (uint i = 0; i < FA_PI; i++) {
 		uint e = gl_LocalInvocationIndex + 128 * i;
-		if (e < 64 * FA_DC) {
+		if (e < 2 * FA_KB * FA_DC) {
 			uint r = e / (2 * FA_DC);
 			uint c = e % (2 * FA_DC);
 			uvec4 h;
@@ -581,68 +588,64 @@ void main() {
 	float m = -1e30;
 	float l = 0.0;
 	faFetch(0);
-	for (uint j0 = 0; j0 < p.Tk; j0 += 32) {
+	for (uint j0 = 0; j0 < p.Tk; j0 += FA_KB) {
 		faPut();
 		barrier();
-		if (j0 + 32 < p.Tk) {
-			faFetch(j0 + 32);
+		if (j0 + FA_KB < p.Tk) {
+			faFetch(j0 + FA_KB);
 		}
-		// // S = Q·Kᵀ for the block's 32 keys, through the staging area.
-		FA_ACC s0 = FA_ACC(0.0);
-		FA_ACC s1 = FA_ACC(0.0);
+		// // S = Q·Kᵀ for the block's keys, through the staging area.
+		FA_ACC s[FA_KT];
+		[[unroll]] for (uint t = 0; t < FA_KT; t++) { s[t] = FA_ACC(0.0); }
 		[[unroll]] for (uint c = 0; c < FA_DC; c++) {
-			FA_IN k0;
-			FA_IN k1;
-			coopMatLoadNV(k0, faPool, FA_KH + 2 * c, FA_LDD, true);
-			coopMatLoadNV(k1, faPool, FA_KH + 16 * FA_LDD + 2 * c, FA_LDD, true);
-			s0 = coopMatMulAddNV(qh[c], k0, s0);
-			s0 = coopMatMulAddNV(ql[c], k0, s0);
-			s1 = coopMatMulAddNV(qh[c], k1, s1);
-			s1 = coopMatMulAddNV(ql[c], k1, s1);
-			coopMatLoadNV(k0, faPool, FA_KL + 2 * c, FA_LDD, true);
-			coopMatLoadNV(k1, faPool, FA_KL + 16 * FA_LDD + 2 * c, FA_LDD, true);
-			s0 = coopMatMulAddNV(qh[c], k0, s0);
-			s1 = coopMatMulAddNV(qh[c], k1, s1);
+			[[unroll]] for (uint t = 0; t < FA_KT; t++) {
+				FA_IN kh;
+				FA_IN kl;
+				coopMatLoadNV(kh, faPool, FA_KH + (16 * t) * FA_LDD + 2 * c, FA_LDD, true);
+				coopMatLoadNV(kl, faPool, FA_KL + (16 * t) * FA_LDD + 2 * c, FA_LDD, true);
+				s[t] = coopMatMulAddNV(qh[c], kh, s[t]);
+				s[t] = coopMatMulAddNV(ql[c], kh, s[t]);
+				s[t] = coopMatMulAddNV(qh[c], kl, s[t]);
+			}
 		}
-		coopMatStoreNV(s0, faPool, ws, 8, false);
-		coopMatStoreNV(s1, faPool, ws + 4, 8, false);
+		[[unroll]] for (uint t = 0; t < FA_KT; t++) { coopMatStoreNV(s[t], faPool, ws + 4 * t, FA_LDS, false); }
 		subgroupBarrier();
-		// // The online softmax of the lane's 16 scores (keys j0 + 16·hf + i).
-		float s[16];
+		// // The online softmax of the lane's FA_KB / 2 scores (keys j0 + FA_KB / 2 · hf + i).
+		float sc[FA_KB / 2];
 		float mb = m;
-		[[unroll]] for (uint i = 0; i < 16; i++) {
-			float v = uintBitsToFloat(faPool[ws + r * 8 + 4 * hf + i / 4][i % 4]);
-			s[i] = j0 + 16 * hf + i < p.Tk ? v : -1e30;
-			mb = max(mb, s[i]);
+		[[unroll]] for (uint i = 0; i < FA_KB / 2; i++) {
+			float v = uintBitsToFloat(faPool[ws + r * FA_LDS + (FA_KB / 8) * hf + i / 4][i % 4]);
+			sc[i] = j0 + (FA_KB / 2) * hf + i < p.Tk ? v : -1e30;
+			mb = max(mb, sc[i]);
 		}
 		mb = max(mb, subgroupShuffleXor(mb, 16));
 		float alpha = exp(m - mb);
 		float ls = 0.0;
-		vec4 x[4];
-		[[unroll]] for (uint i = 0; i < 16; i++) {
-			float e = s[i] > -1e29 ? exp(s[i] - mb) : 0.0;
+		vec4 x[FA_KB / 8];
+		[[unroll]] for (uint i = 0; i < FA_KB / 2; i++) {
+			float e = sc[i] > -1e29 ? exp(sc[i] - mb) : 0.0;
 			x[i / 4][i % 4] = e;
 			ls += e;
 		}
 		l = l * alpha + (ls + subgroupShuffleXor(ls, 16));
 		m = mb;
-		uvec4 ph;
-		uvec4 pl;
-		cmSplit(x[0], x[1], ph, pl);
-		faPool[ws + FA_P + r * FA_LDP + 2 * hf] = ph;
-		faPool[ws + FA_P + 80 + r * FA_LDP + 2 * hf] = pl;
-		cmSplit(x[2], x[3], ph, pl);
-		faPool[ws + FA_P + r * FA_LDP + 2 * hf + 1] = ph;
-		faPool[ws + FA_P + 80 + r * FA_LDP + 2 * hf + 1] = pl;
+		subgroupBarrier();
+		[[unroll]] for (uint t = 0; t < FA_KB / 16; t++) {
+			uvec4 ph;
+			uvec4 pl;
+			cmSplit(x[2 * t], x[2 * t + 1], ph, pl);
+			faPool[ws + r * FA_LDP + (FA_KB / 16) * hf + t] = ph;
+			faPool[ws + 16 * FA_LDP + r * FA_LDP + (FA_KB / 16) * hf + t] = pl;
+		}
 		subgroupBarrier();
 		// // The block's P·V from zero, then added to the rescaled output rows.
 		FA_ACC ob[FA_DC];
 		[[unroll]] for (uint c = 0; c < FA_DC; c++) { ob[c] = FA_ACC(0.0); }
-		[[unroll]] for (uint kc = 0; kc < 2; kc++) {
+		[[unroll]] for (uint kc = 0; kc < FA_KT; kc++) {
 			FA_IN ah;
 			FA_IN al;
-			coopMatLoadNV(ah, faPool, ws + FA_P + 2 * kc, FA_LDP, false);
-			coopMatLoadNV(al, faPool, ws + FA_P + 80 + 2 * kc, FA_LDP, false);
+			coopMatLoadNV(ah, faPool, ws + 2 * kc, FA_LDP, false);
+			coopMatLoadNV(al, faPool, ws + 16 * FA_LDP + 2 * kc, FA_LDP, false);
 			[[unroll]] for (uint c = 0; c < FA_DC; c++) {
 				FA_IN vh;
 				FA_IN vl;

@@ -39,7 +39,7 @@ func init() {
 		{2, 4096, 77, 8, 40, false, true, 61},    // SD1 cross-attention at 512×512
 		{2, 1024, 154, 5, 64, false, true, 31},   // SD2 cross-attention, 2 chunks
 		{1, 1024, 1024, 1, 512, false, true, 67}, // VAE mid block at 256×256
-		{2, 130, 100, 3, 40, false, false, 1},    // ragged blocks of 64 queries and 32 keys
+		{2, 130, 100, 3, 40, false, false, 1},    // ragged blocks of 64 queries and 64 keys
 		{1, 70, 45, 2, 64, false, false, 1},
 		{1, 65, 33, 1, 80, false, false, 1},
 		// the texel flash kernel (keys in blocks of 32): ragged query blocks, one and
@@ -145,10 +145,11 @@ func sampledRows(s attnShape) []int {
 
 // Tolerances of the attention kernels, |got − want| ≤ attnAtol + attnRtol·|want|, for
 // the fp32 kernels and the tensor-core one (flash_cm) alike: flash_cm accumulates each
-// 32-key block from zero on the tensor cores (whose fp32 accumulators truncate) and adds
+// key block from zero on the tensor cores (whose fp32 accumulators truncate) and adds
 // the blocks in ordinary fp32 — measured on the H100: 3.5e-6 at 2×4096×4096 with 8 heads
-// of 40, where accumulating all 4096 keys on the tensor cores had given 3.3e-5.
-// flash_tex and flash_cm take their keys in blocks of 32, in other orders than the CPU
+// of 40 (blocks of 64 keys; 3.8e-6 with 32), where accumulating all 4096 keys on the
+// tensor cores had given 3.3e-5. flash_tex (blocks of 32 keys) and flash_cm (64 at head
+// dim 40, else 32) take their keys in other orders than the CPU
 // reference (blocks of 16), which itself errs by up to 3.1e-6 (2×1024×1024) and 4.6e-6
 // (2×4096×4096) against float64 here, so they are held to float64 alone
 // (CompareToTruth): flash_cm at 2×1024×1024 is 1.5e-6 inside the tolerance of float64

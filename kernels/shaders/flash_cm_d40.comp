@@ -8,6 +8,13 @@
 #ifndef HEAD_DIM
 #define HEAD_DIM 40
 #endif
+// FA_KB keys per block: 64 at head dim 40; at 64 and 80 the pool would pass 48 KiB
+// with 64, so 32.
+#if HEAD_DIM <= 40
+#define FA_KB 64
+#else
+#define FA_KB 32
+#endif
 layout(local_size_x = 128) in;
 layout(std430, binding = 0) buffer FaQ4 { vec4 FaQ[]; };
 layout(std430, binding = 1) buffer FaK4 { vec4 FaK[]; };
@@ -16,22 +23,19 @@ layout(std430, binding = 3) buffer FaO1 { float FaO[]; };
 layout(push_constant) uniform PC { AttentionParams P; };
 #define FA_DC ((HEAD_DIM + 15) / 16)
 #define FA_LDD (2 * FA_DC + 1)
+#define FA_KT (FA_KB / 16)
 #define FA_KH 0
-#define FA_KL (32 * FA_LDD)
-#define FA_VH (64 * FA_LDD)
-#define FA_VL (96 * FA_LDD)
-#define FA_W (128 * FA_LDD)
-// A subgroup's staging area (texels): the 16×32 scores (rows of 8) from 0, P's hi and
-// lo parts (rows of FA_LDP) from FA_P and FA_P + 80, and, over all of them, the key
-// block's 16 × 16·FA_DC output (rows of 4·FA_DC).
-#define FA_LDP 5
-#define FA_P 128
+#define FA_KL (FA_KB * FA_LDD)
+#define FA_VH (2 * FA_KB * FA_LDD)
+#define FA_VL (3 * FA_KB * FA_LDD)
+#define FA_W (4 * FA_KB * FA_LDD)
+// A subgroup's staging area (texels): the 16×FA_KB scores (rows of FA_LDS); over them,
+// once read, P's hi and lo parts (rows of FA_LDP, lo from 16·FA_LDP); over all of
+// them, the key block's 16 × 16·FA_DC output (rows of 4·FA_DC).
+#define FA_LDS (FA_KB / 4)
+#define FA_LDP (FA_KB / 8 + 1)
 #define FA_OC (8 * FA_DC)
-#if 64 * FA_DC > FA_P + 160
-#define FA_WS (64 * FA_DC)
-#else
-#define FA_WS (FA_P + 160)
-#endif
+#define FA_WS max(max(16 * FA_LDS, 32 * FA_LDP), 64 * FA_DC)
 #define FA_ACC fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
 #define FA_IN fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
 shared uvec4 faPool[FA_W + 4 * FA_WS];
@@ -58,10 +62,10 @@ void faStageQ(uint q0) {
 	}
 }
 // A key block's K and V are fetched into registers a block ahead (faFetch: texel
-// pair e = invocation + 128·i of the block's 32 rows × 2·FA_DC, row r token
+// pair e = invocation + 128·i of the block's FA_KB rows × 2·FA_DC, row r token
 // min(j0 + r, Tk − 1)) and split into the pool's K and V areas (faPut) once the
 // previous block is done with them, so their loads overlap its tensor-core work.
-#define FA_PI ((64 * FA_DC + 127) / 128)
+#define FA_PI ((2 * FA_KB * FA_DC + 127) / 128)
 vec4 faK[FA_PI][2];
 vec4 faV[FA_PI][2];
 void faFetch(uint j0) {
@@ -73,7 +77,7 @@ void faFetch(uint j0) {
 		faK[i][1] = vec4(0.0);
 		faV[i][0] = vec4(0.0);
 		faV[i][1] = vec4(0.0);
-		if (e < 64 * FA_DC && c * 8 < HEAD_DIM) {
+		if (e < 2 * FA_KB * FA_DC && c * 8 < HEAD_DIM) {
 			uint off = (gl_WorkGroupID.z * p.Tk + min(j0 + r, p.Tk - 1)) * p.KRow + gl_WorkGroupID.y * HEAD_DIM + c * 8;
 			faK[i][0] = FaK[off / 4];
 			faK[i][1] = FaK[off / 4 + 1];
@@ -85,7 +89,7 @@ void faFetch(uint j0) {
 void faPut() {
 	[[unroll]] for (uint i = 0; i < FA_PI; i++) {
 		uint e = gl_LocalInvocationIndex + 128 * i;
-		if (e < 64 * FA_DC) {
+		if (e < 2 * FA_KB * FA_DC) {
 			uint r = e / (2 * FA_DC);
 			uint c = e % (2 * FA_DC);
 			uvec4 h;
@@ -121,68 +125,64 @@ void main() {
 	float m = -1e30;
 	float l = 0.0;
 	faFetch(0);
-	for (uint j0 = 0; j0 < p.Tk; j0 += 32) {
+	for (uint j0 = 0; j0 < p.Tk; j0 += FA_KB) {
 		faPut();
 		barrier();
-		if (j0 + 32 < p.Tk) {
-			faFetch(j0 + 32);
+		if (j0 + FA_KB < p.Tk) {
+			faFetch(j0 + FA_KB);
 		}
-		// // S = Q·Kᵀ for the block's 32 keys, through the staging area.
-		FA_ACC s0 = FA_ACC(0.0);
-		FA_ACC s1 = FA_ACC(0.0);
+		// // S = Q·Kᵀ for the block's keys, through the staging area.
+		FA_ACC s[FA_KT];
+		[[unroll]] for (uint t = 0; t < FA_KT; t++) { s[t] = FA_ACC(0.0); }
 		[[unroll]] for (uint c = 0; c < FA_DC; c++) {
-			FA_IN k0;
-			FA_IN k1;
-			coopMatLoadNV(k0, faPool, FA_KH + 2 * c, FA_LDD, true);
-			coopMatLoadNV(k1, faPool, FA_KH + 16 * FA_LDD + 2 * c, FA_LDD, true);
-			s0 = coopMatMulAddNV(qh[c], k0, s0);
-			s0 = coopMatMulAddNV(ql[c], k0, s0);
-			s1 = coopMatMulAddNV(qh[c], k1, s1);
-			s1 = coopMatMulAddNV(ql[c], k1, s1);
-			coopMatLoadNV(k0, faPool, FA_KL + 2 * c, FA_LDD, true);
-			coopMatLoadNV(k1, faPool, FA_KL + 16 * FA_LDD + 2 * c, FA_LDD, true);
-			s0 = coopMatMulAddNV(qh[c], k0, s0);
-			s1 = coopMatMulAddNV(qh[c], k1, s1);
+			[[unroll]] for (uint t = 0; t < FA_KT; t++) {
+				FA_IN kh;
+				FA_IN kl;
+				coopMatLoadNV(kh, faPool, FA_KH + (16 * t) * FA_LDD + 2 * c, FA_LDD, true);
+				coopMatLoadNV(kl, faPool, FA_KL + (16 * t) * FA_LDD + 2 * c, FA_LDD, true);
+				s[t] = coopMatMulAddNV(qh[c], kh, s[t]);
+				s[t] = coopMatMulAddNV(ql[c], kh, s[t]);
+				s[t] = coopMatMulAddNV(qh[c], kl, s[t]);
+			}
 		}
-		coopMatStoreNV(s0, faPool, ws, 8, false);
-		coopMatStoreNV(s1, faPool, ws + 4, 8, false);
+		[[unroll]] for (uint t = 0; t < FA_KT; t++) { coopMatStoreNV(s[t], faPool, ws + 4 * t, FA_LDS, false); }
 		subgroupBarrier();
-		// // The online softmax of the lane's 16 scores (keys j0 + 16·hf + i).
-		float s[16];
+		// // The online softmax of the lane's FA_KB / 2 scores (keys j0 + FA_KB / 2 · hf + i).
+		float sc[FA_KB / 2];
 		float mb = m;
-		[[unroll]] for (uint i = 0; i < 16; i++) {
-			float v = uintBitsToFloat(faPool[ws + r * 8 + 4 * hf + i / 4][i % 4]);
-			s[i] = j0 + 16 * hf + i < p.Tk ? v : -1e30;
-			mb = max(mb, s[i]);
+		[[unroll]] for (uint i = 0; i < FA_KB / 2; i++) {
+			float v = uintBitsToFloat(faPool[ws + r * FA_LDS + (FA_KB / 8) * hf + i / 4][i % 4]);
+			sc[i] = j0 + (FA_KB / 2) * hf + i < p.Tk ? v : -1e30;
+			mb = max(mb, sc[i]);
 		}
 		mb = max(mb, subgroupShuffleXor(mb, 16));
 		float alpha = exp(m - mb);
 		float ls = 0.0;
-		vec4 x[4];
-		[[unroll]] for (uint i = 0; i < 16; i++) {
-			float e = s[i] > -1e29 ? exp(s[i] - mb) : 0.0;
+		vec4 x[FA_KB / 8];
+		[[unroll]] for (uint i = 0; i < FA_KB / 2; i++) {
+			float e = sc[i] > -1e29 ? exp(sc[i] - mb) : 0.0;
 			x[i / 4][i % 4] = e;
 			ls += e;
 		}
 		l = l * alpha + (ls + subgroupShuffleXor(ls, 16));
 		m = mb;
-		uvec4 ph;
-		uvec4 pl;
-		cmSplit(x[0], x[1], ph, pl);
-		faPool[ws + FA_P + r * FA_LDP + 2 * hf] = ph;
-		faPool[ws + FA_P + 80 + r * FA_LDP + 2 * hf] = pl;
-		cmSplit(x[2], x[3], ph, pl);
-		faPool[ws + FA_P + r * FA_LDP + 2 * hf + 1] = ph;
-		faPool[ws + FA_P + 80 + r * FA_LDP + 2 * hf + 1] = pl;
+		subgroupBarrier();
+		[[unroll]] for (uint t = 0; t < FA_KB / 16; t++) {
+			uvec4 ph;
+			uvec4 pl;
+			cmSplit(x[2 * t], x[2 * t + 1], ph, pl);
+			faPool[ws + r * FA_LDP + (FA_KB / 16) * hf + t] = ph;
+			faPool[ws + 16 * FA_LDP + r * FA_LDP + (FA_KB / 16) * hf + t] = pl;
+		}
 		subgroupBarrier();
 		// // The block's P·V from zero, then added to the rescaled output rows.
 		FA_ACC ob[FA_DC];
 		[[unroll]] for (uint c = 0; c < FA_DC; c++) { ob[c] = FA_ACC(0.0); }
-		[[unroll]] for (uint kc = 0; kc < 2; kc++) {
+		[[unroll]] for (uint kc = 0; kc < FA_KT; kc++) {
 			FA_IN ah;
 			FA_IN al;
-			coopMatLoadNV(ah, faPool, ws + FA_P + 2 * kc, FA_LDP, false);
-			coopMatLoadNV(al, faPool, ws + FA_P + 80 + 2 * kc, FA_LDP, false);
+			coopMatLoadNV(ah, faPool, ws + 2 * kc, FA_LDP, false);
+			coopMatLoadNV(al, faPool, ws + 16 * FA_LDP + 2 * kc, FA_LDP, false);
 			[[unroll]] for (uint c = 0; c < FA_DC; c++) {
 				FA_IN vh;
 				FA_IN vl;
