@@ -96,6 +96,9 @@ void cmLoadB(uint r, uint k, out uvec4 b[CM_BV]) {
 // out through a per-subgroup 16×16 staging area in the same shared memory, stored
 // column-major where CM_COLMAJOR
 // (conv: consecutive invocations then write consecutive pixels of an NCHW channel).
+// cmLoadA's loops carry [[unroll]]: without it (the SPIR-V then keeps the loop),
+// conv_cm64 took 146 registers instead of 136 on the H100, and the 512² UNet step
+// 58.3 instead of 54.7 ms (conv_cm64 at 1280→1280 on 8²: 1.21×).
 
 //gosl: hlsl cmmain
 /*

@@ -694,7 +694,7 @@ bool vec;
 void cmLoadA(uint m, uint k, out float a[CM_AK]) {
 	uint off = bz * p.StrideA + min(m, p.M - 1) * p.K + k;
 	if (vec && k + CM_AK <= p.K) {
-		for (uint q = 0; q < CM_AK; q += 4) {
+		[[unroll]] for (uint q = 0; q < CM_AK; q += 4) {
 			vec4 v = GemmBufA4[(off + q) >> 2];
 			a[q] = v.x;
 			a[q + 1] = v.y;
@@ -703,7 +703,7 @@ void cmLoadA(uint m, uint k, out float a[CM_AK]) {
 		}
 		return;
 	}
-	for (uint q = 0; q < CM_AK; q++) {
+	[[unroll]] for (uint q = 0; q < CM_AK; q++) {
 		float v = GemmBufA[off - k + min(k + q, p.K - 1)];
 		a[q] = k + q < p.K ? v : 0.0;
 	}

@@ -29,7 +29,7 @@ void cmLoadA(uint m, uint k, out float a[CM_AK]) {
 	uint ky = tap / p.KW;
 	uint kx = tap - ky * p.KW;
 	uint HW = p.H * p.W;
-	for (uint q = 0; q < CM_AK; q++) {
+	[[unroll]] for (uint q = 0; q < CM_AK; q++) {
 		int iy = iy0 + int(ky);
 		int ix = ix0 + int(kx);
 		bool ok = k + q < cmK && iy >= 0 && ix >= 0 && iy < int(p.H) && ix < int(p.W);
