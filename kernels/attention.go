@@ -453,9 +453,10 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 // columns of half l / 16) after they scale them by exp(old max − new max). That also
 // keeps the tensor cores' truncating accumulation to one block. Each lane takes half of
 // its row's scores; the two halves of a row meet through a subgroup shuffle. A key
-// block costs two workgroup barriers (K and V written; every subgroup done with them);
-// the scores, P (over the scores, once read) and the block's output pass through each
-// subgroup's own staging area behind subgroup barriers only. Measured on the H100 at
+// block costs two workgroup barriers (K and V written; every subgroup done with them,
+// which also orders the block's output after the loads of P it overwrites); the
+// scores, P (over the scores, once read) and the output pass through each subgroup's
+// own staging area, otherwise behind subgroup barriers only. Measured on the H100 at
 // 2×4096×4096 with 8 heads of 40: blocks of 64 keys 2.36–2.42 ms, of 32 2.96–2.97 ms
 // (a second buffer for K and V instead, one barrier a block fewer: 2.88–2.89 ms).
 
