@@ -153,8 +153,9 @@ func sampledRows(s attnShape) []int {
 // reference (blocks of 16), which itself errs by up to 3.1e-6 (2×1024×1024) and 4.6e-6
 // (2×4096×4096) against float64 here, so they are held to float64 alone
 // (CompareToTruth): flash_cm at 2×1024×1024 (32-key blocks, seventh session) was
-// 1.5e-6 inside the tolerance of float64 but 1.1e-6 outside it against the reference. The storage-buffer flash kernels and
-// the naive passes do the reference's arithmetic and are held to both.
+// 1.5e-6 inside the tolerance of float64 but 1.1e-6 outside it against the reference.
+// The storage-buffer flash kernels and the naive passes do the reference's arithmetic
+// and are held to both.
 const (
 	attnAtol = 3e-6
 	attnRtol = 1e-5
