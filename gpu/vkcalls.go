@@ -221,6 +221,9 @@ func (d *Device) loadFns() error {
 // ptr turns a Vulkan handle (a C pointer in the bindings) into the void* the C calls take.
 func ptr[H any](h H) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&h)) }
 
+// handle turns a void* a C call returned into the bindings' handle type H (ptr's inverse).
+func handle[H any](p unsafe.Pointer) H { return *(*H)(unsafe.Pointer(&p)) }
+
 // computeFamily finds pd's first queue family with compute, and its timestamp bits.
 func computeFamily(inst vk.Instance, pd vk.PhysicalDevice) (family, timestampBits uint32, ok bool) {
 	var f, ts C.uint32_t
@@ -237,21 +240,21 @@ func createDevice(inst vk.Instance, pd vk.PhysicalDevice, family uint32, chain u
 	}
 	var dev unsafe.Pointer
 	r := C.sdgo_create_device(ptr(inst), ptr(pd), C.uint32_t(family), chain, cm, &dev)
-	return *(*vk.Device)(unsafe.Pointer(&dev)), vk.Result(r)
+	return handle[vk.Device](dev), vk.Result(r)
 }
 
 // createModule makes a shader module of SPIR-V words.
 func (d *Device) createModule(words []uint32) (vk.ShaderModule, vk.Result) {
 	var m unsafe.Pointer
 	r := C.sdgo_create_module(&d.fns, ptr(d.dev), (*C.uint32_t)(&words[0]), C.size_t(4*len(words)), &m)
-	return *(*vk.ShaderModule)(unsafe.Pointer(&m)), vk.Result(r)
+	return handle[vk.ShaderModule](m), vk.Result(r)
 }
 
 // allocateSet allocates a descriptor set of layout from pool.
 func (d *Device) allocateSet(pool vk.DescriptorPool, layout vk.DescriptorSetLayout) (vk.DescriptorSet, vk.Result) {
 	var s unsafe.Pointer
 	r := C.sdgo_allocate_set(&d.fns, ptr(d.dev), ptr(pool), ptr(layout), &s)
-	return *(*vk.DescriptorSet)(unsafe.Pointer(&s)), vk.Result(r)
+	return handle[vk.DescriptorSet](s), vk.Result(r)
 }
 
 // createCache makes a pipeline cache holding data (none if empty).
@@ -262,14 +265,14 @@ func (d *Device) createCache(data []byte) (vk.PipelineCache, vk.Result) {
 	}
 	var c unsafe.Pointer
 	r := C.sdgo_create_cache(&d.fns, ptr(d.dev), p, C.size_t(len(data)), &c)
-	return *(*vk.PipelineCache)(unsafe.Pointer(&c)), vk.Result(r)
+	return handle[vk.PipelineCache](c), vk.Result(r)
 }
 
 // createComputePipeline compiles module's "main" with layout.
 func (d *Device) createComputePipeline(module vk.ShaderModule, layout vk.PipelineLayout) (vk.Pipeline, vk.Result) {
 	var p unsafe.Pointer
 	r := C.sdgo_create_compute_pipeline(&d.fns, ptr(d.dev), ptr(d.cache.handle), ptr(module), ptr(layout), &p)
-	return *(*vk.Pipeline)(unsafe.Pointer(&p)), vk.Result(r)
+	return handle[vk.Pipeline](p), vk.Result(r)
 }
 
 // queueSubmit submits one command buffer, signalling fence.
@@ -317,14 +320,14 @@ func (d *Device) createSetLayout(types []vk.DescriptorType) (vk.DescriptorSetLay
 	}
 	var l unsafe.Pointer
 	r := C.sdgo_create_set_layout(&d.fns, ptr(d.dev), C.uint32_t(len(types)), &ts[0], &l)
-	return *(*vk.DescriptorSetLayout)(unsafe.Pointer(&l)), vk.Result(r)
+	return handle[vk.DescriptorSetLayout](l), vk.Result(r)
 }
 
 // createPipelineLayout makes a pipeline layout of set and push bytes of push constants.
 func (d *Device) createPipelineLayout(set vk.DescriptorSetLayout, push int) (vk.PipelineLayout, vk.Result) {
 	var l unsafe.Pointer
 	r := C.sdgo_create_pipeline_layout(&d.fns, ptr(d.dev), ptr(set), C.uint32_t(push), &l)
-	return *(*vk.PipelineLayout)(unsafe.Pointer(&l)), vk.Result(r)
+	return handle[vk.PipelineLayout](l), vk.Result(r)
 }
 
 // createPool makes a descriptor pool for maxSets sets with storage storage-buffer and
@@ -332,5 +335,5 @@ func (d *Device) createPipelineLayout(set vk.DescriptorSetLayout, push int) (vk.
 func (d *Device) createPool(maxSets, storage, texels int) (vk.DescriptorPool, vk.Result) {
 	var p unsafe.Pointer
 	r := C.sdgo_create_pool(&d.fns, ptr(d.dev), C.uint32_t(maxSets), C.uint32_t(storage), C.uint32_t(texels), &p)
-	return *(*vk.DescriptorPool)(unsafe.Pointer(&p)), vk.Result(r)
+	return handle[vk.DescriptorPool](p), vk.Result(r)
 }
