@@ -21,7 +21,7 @@ func logPeak(b *testing.B, d *gpu.Device) {
 	}
 	peakLogged = true
 	if d.Info.Type == gpu.CPU {
-		b.Logf("device %s: CPU device; peak estimate ≈ 200 GFLOP/s fp32 on the 2-core AMD EPYC (Zen 3, ≈ 3.1 GHz) of the CI machine (2 cores × 2 FMA pipes × 8 lanes × 2 flop × 3.1 GHz); llvmpipe emits a multiply and an add for each FMA, which Zen 3's separate add pipes take at the same rate, but at twice the instructions", d.Info.Name)
+		b.Logf("device %s: CPU device; peak estimate for the CI machine's 2 vCPUs (AMD EPYC, measured 2026-11-27 as a Zen-1-class core that runs each 256-bit AVX2 op as two 128-bit halves, at 2.3–2.95 GHz): 74–94 GFLOP/s fp32 with FMA (one 8-wide FMA per cycle per core, 2 cores × 8 lanes × 2 flop); llvmpipe 25.0.7 emits a multiply and an add for each FMA, and a register-blocked AVX2 multiply-and-add loop peaks at 52–60 GFLOP/s on these cores (bench/README.md, fifteenth session)", d.Info.Name)
 	} else {
 		b.Logf("device %s (%s): see the vendor's fp32 peak (H100 SXM: ~67 TFLOP/s)", d.Info.Name, d.Info.Type)
 	}
