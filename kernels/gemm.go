@@ -349,7 +349,8 @@ void main(uint3 gid : SV_GroupID, uint3 lid : SV_GroupThreadID) {
 // it), so a mad straight into acc would load and store it each time (19% slower on
 // llvmpipe). The columns advance together, k by k: each accumulator adds its 8
 // products in the same order as one column at a time, so results are identical, and
-// llvmpipe 25.0.7 schedules it 2–3.5% faster (GEMM, conv and tap-GEMM benchmarks).
+// llvmpipe 25.0.7 schedules it 1–8% faster, typically 3% (GEMM, conv, tap-GEMM
+// benchmarks; flash_tex within ±2%).
 // TexHalves unpacks 4 of a weight texel's fp16 halves.
 
 //gosl: hlsl texmma
